@@ -1,0 +1,412 @@
+/* config.c -- the typed table of settings, the config-file parser and the
+ * helpers that apply a setting from a file or a flag. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "rr.h"
+
+typedef enum opt_type { OPT_STR, OPT_INT, OPT_ADDR } opt_type;
+
+/* Checks a string value; fills ei (field = key) and returns AX_EINVAL
+ * when it is not acceptable. */
+typedef int (*opt_check)(const char *key, const char *value, ax_errinfo *ei);
+
+/* One setting: its key (file key and flag name), type, place in the
+ * struct, range for integers, check for strings, embedded default and a
+ * line of help. */
+typedef struct opt_def {
+	const char *key;
+	opt_type type;
+	size_t offset;
+	int64_t min, max;
+	const char *def;
+	const char *help;
+	opt_check check;
+} opt_def;
+
+static int check_nonempty(const char *key, const char *value, ax_errinfo *ei)
+{
+	if (value[0] == '\0')
+		return ax_fail(ei, AX_EINVAL, key, "%s: must not be empty", key);
+	return AX_OK;
+}
+
+static int check_log_level(const char *key, const char *value, ax_errinfo *ei)
+{
+	log_level lvl;
+
+	if (!log_level_parse(value, &lvl))
+		return ax_fail(ei, AX_EINVAL, key,
+			       "%s: '%s' is not error, warn, info or debug", key, value);
+	return AX_OK;
+}
+
+static int check_sync(const char *key, const char *value, ax_errinfo *ei)
+{
+	if (strcmp(value, "full") != 0 && strcmp(value, "normal") != 0)
+		return ax_fail(ei, AX_EINVAL, key, "%s: '%s' is not full or normal",
+			       key, value);
+	return AX_OK;
+}
+
+static int check_policy(const char *key, const char *value, ax_errinfo *ei)
+{
+	serial_policy sp;
+
+	if (!serial_policy_parse(value, &sp))
+		return ax_fail(ei, AX_EINVAL, key,
+			       "%s: '%s' is not increment, unixtime or dateserial",
+			       key, value);
+	return AX_OK;
+}
+
+/* One host name (or, for a mailbox, "local@domain" with no dot in local). */
+static int check_one_host(const char *key, const char *value, bool mailbox,
+			  ax_errinfo *ei)
+{
+	char buf[300], *norm = NULL;
+	const char *at = mailbox ? strchr(value, '@') : NULL;
+	int rc;
+
+	snprintf(buf, sizeof(buf), "%s", value);
+	if (at != NULL && memchr(value, '.', (size_t)(at - value)) == NULL)
+		buf[at - value] = '.';
+	rc = rr_zone_name_normalize(buf, key, &norm, ei);
+	free(norm);
+	if (rc != AX_OK)
+		return ax_fail(ei, rc, key, "%s: '%s' is not a valid %s", key, value,
+			       mailbox ? "mailbox (hostmaster.example.net)" : "host name");
+	return AX_OK;
+}
+
+static int check_host(const char *key, const char *value, ax_errinfo *ei)
+{
+	return value[0] == '\0' ? AX_OK : check_one_host(key, value, false, ei);
+}
+
+static int check_mailbox(const char *key, const char *value, ax_errinfo *ei)
+{
+	return check_one_host(key, value, true, ei);
+}
+
+static int check_host_list(const char *key, const char *value, ax_errinfo *ei)
+{
+	char item[300];
+	size_t n = 0;
+	int rc;
+
+	for (const char *p = value; ; ) {
+		size_t len = strcspn(p, ",");
+		if (config_list_item(p, len, item, sizeof(item)) &&
+		    (rc = check_one_host(key, item, false, ei)) != AX_OK)
+			return rc;
+		n += item[0] != '\0';
+		if (p[len] == '\0')
+			break;
+		p += len + 1;
+	}
+	if (n == 0)
+		return ax_fail(ei, AX_EINVAL, key, "%s: at least one host name is needed",
+			       key);
+	return AX_OK;
+}
+
+#define O(field) offsetof(config, field)
+static const opt_def opts[] = {
+	{"db", OPT_STR, O(db), 0, 0, "./var/axfrd.db", "SQLite database file",
+	 check_nonempty},
+	{"api-listen", OPT_ADDR, O(api_listen), 0, 0, "127.0.0.1:8053",
+	 "REST API address:port (port 0 picks a free port)", NULL},
+	{"dns-listen", OPT_ADDR, O(dns_listen), 0, 0, "127.0.0.1:5353",
+	 "DNS address:port, UDP and TCP (port 0 picks a free port)", NULL},
+	{"resolver", OPT_ADDR, O(resolver), 0, 0, "127.0.0.1:53",
+	 "resolver address:port for ALIAS targets and sync checks", NULL},
+	{"log-level", OPT_STR, O(log_level), 0, 0, "info",
+	 "error, warn, info or debug", check_log_level},
+	{"db-synchronous", OPT_STR, O(db_synchronous), 0, 0, "full",
+	 "full (every acknowledged write survives power loss) or normal",
+	 check_sync},
+	{"db-busy-timeout", OPT_INT, O(db_busy_timeout), 0, 600000, "5000",
+	 "milliseconds to wait for a locked database", NULL},
+	{"api-max-body", OPT_INT, O(api_max_body), 1024, 1073741824, "8388608",
+	 "largest accepted request body in bytes (larger: 413)", NULL},
+	{"api-connection-limit", OPT_INT, O(api_connection_limit), 1, 100000,
+	 "256", "open API connections in total", NULL},
+	{"api-per-ip-limit", OPT_INT, O(api_per_ip_limit), 1, 100000, "64",
+	 "open API connections per client address", NULL},
+	{"api-connection-timeout", OPT_INT, O(api_connection_timeout), 1, 86400,
+	 "30", "seconds an idle API connection is kept", NULL},
+	{"default-ttl", OPT_INT, O(default_ttl), 0, 2147483647, "3600",
+	 "TTL of records created without one", NULL},
+	{"default-name-servers", OPT_STR, O(default_name_servers), 0, 0,
+	 "ns1.example.net,ns2.example.net",
+	 "comma-separated apex NS records of new zones", check_host_list},
+	{"soa-mname", OPT_STR, O(soa_mname), 0, 0, "",
+	 "SOA MNAME of new zones (empty: the first default name server)",
+	 check_host},
+	{"soa-rname", OPT_STR, O(soa_rname), 0, 0, "hostmaster.example.net",
+	 "SOA RNAME (mailbox as a domain name) of new zones", check_mailbox},
+	{"soa-ttl", OPT_INT, O(soa_ttl), 0, 2147483647, "3600",
+	 "TTL of the SOA record of new zones", NULL},
+	{"soa-refresh", OPT_INT, O(soa_refresh), 0, 2147483647, "3600",
+	 "SOA refresh of new zones (seconds)", NULL},
+	{"soa-retry", OPT_INT, O(soa_retry), 0, 2147483647, "600",
+	 "SOA retry of new zones (seconds)", NULL},
+	{"soa-expire", OPT_INT, O(soa_expire), 0, 2147483647, "1209600",
+	 "SOA expire of new zones (seconds)", NULL},
+	{"soa-minimum", OPT_INT, O(soa_minimum), 0, 2147483647, "300",
+	 "SOA minimum (negative-caching TTL) of new zones", NULL},
+	{"serial-policy", OPT_STR, O(serial_policy), 0, 0, "unixtime",
+	 "serial policy of new zones: increment, unixtime or dateserial",
+	 check_policy},
+};
+#undef O
+#define NOPTS (sizeof(opts) / sizeof(opts[0]))
+
+static const opt_def *find_opt(const char *key)
+{
+	for (size_t i = 0; i < NOPTS; i++)
+		if (strcmp(opts[i].key, key) == 0)
+			return &opts[i];
+	return NULL;
+}
+
+bool config_has_key(const char *key)
+{
+	return find_opt(key) != NULL;
+}
+
+int config_parse_addr(const char *s, config_addr *result)
+{
+	config_addr parsed, *out = &parsed;
+	char host[64];
+	const char *colon, *hs = s;
+	size_t hlen;
+	char *end;
+	long port;
+
+	memset(out, 0, sizeof(*out));
+	if (s[0] == '[') {
+		const char *rb = strchr(s, ']');
+		if (rb == NULL || rb[1] != ':')
+			return AX_EINVAL;
+		hs = s + 1;
+		hlen = (size_t)(rb - hs);
+		colon = rb + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL)
+			return AX_EINVAL;
+		hlen = (size_t)(colon - s);
+	}
+	if (hlen == 0 || hlen >= sizeof(host))
+		return AX_EINVAL;
+	memcpy(host, hs, hlen);
+	host[hlen] = '\0';
+	if (colon[1] == '\0' || strspn(colon + 1, "0123456789") != strlen(colon + 1))
+		return AX_EINVAL;
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (errno != 0 || port > 65535)
+		return AX_EINVAL;
+	/* An IPv6 address needs brackets, or its last group reads as a port. */
+	if (s[0] != '[' && strchr(host, ':') != NULL)
+		return AX_EINVAL;
+
+	struct sockaddr_in *v4 = (struct sockaddr_in *)&out->ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&out->ss;
+	if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons((uint16_t)port);
+		out->len = sizeof(*v4);
+	} else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons((uint16_t)port);
+		out->len = sizeof(*v6);
+	} else {
+		return AX_EINVAL;
+	}
+	snprintf(out->text, sizeof(out->text), "%s", s);
+	*result = parsed;
+	return AX_OK;
+}
+
+static int set_opt(config *cfg, const opt_def *o, const char *value,
+		   ax_errinfo *ei)
+{
+	void *p = (char *)cfg + o->offset;
+
+	switch (o->type) {
+	case OPT_STR: {
+		int rc = o->check ? o->check(o->key, value, ei) : AX_OK;
+		if (rc != AX_OK)
+			return rc;
+		char *copy = strdup(value);
+		if (copy == NULL)
+			return AX_ENOMEM;
+		free(*(char **)p);
+		*(char **)p = copy;
+		return AX_OK;
+	}
+	case OPT_INT: {
+		char *end;
+		errno = 0;
+		long long v = strtoll(value, &end, 10);
+		if (errno != 0 || end == value || *end != '\0' || v < o->min ||
+		    v > o->max)
+			return ax_fail(ei, AX_EINVAL, o->key,
+				       "%s: '%s' is not an integer from %lld to %lld",
+				       o->key, value, (long long)o->min,
+				       (long long)o->max);
+		*(int64_t *)p = v;
+		return AX_OK;
+	}
+	case OPT_ADDR:
+		if (config_parse_addr(value, p) != AX_OK)
+			return ax_fail(ei, AX_EINVAL, o->key,
+				       "%s: '%s' is not ADDR:PORT or [ADDR]:PORT",
+				       o->key, value);
+		return AX_OK;
+	}
+	return AX_EINVAL;
+}
+
+int config_set(config *cfg, const char *key, const char *value,
+	       ax_errinfo *ei)
+{
+	const opt_def *o = find_opt(key);
+
+	if (o == NULL)
+		return ax_fail(ei, AX_EINVAL, key, "unknown setting '%s'", key);
+	return set_opt(cfg, o, value, ei);
+}
+
+int config_defaults(config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	for (size_t i = 0; i < NOPTS; i++) {
+		int rc = set_opt(cfg, &opts[i], opts[i].def, NULL);
+		if (rc != AX_OK)
+			return rc;
+	}
+	return AX_OK;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+int config_load_file(config *cfg, const char *path, ax_errinfo *ei)
+{
+	char buf[4096];
+	unsigned lineno = 0;
+	int rc = AX_OK;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		return ax_fail(ei, AX_EIO, "config", "%s: %s", path,
+			       strerror(errno));
+	while (rc == AX_OK && fgets(buf, sizeof(buf), f) != NULL) {
+		lineno++;
+		if (strchr(buf, '\n') == NULL && !feof(f)) {
+			rc = ax_fail(ei, AX_EINVAL, "config",
+				     "%s:%u: line too long", path, lineno);
+			break;
+		}
+		char *hash = strchr(buf, '#');
+		if (hash != NULL)
+			*hash = '\0';
+		char *line = trim(buf);
+		if (*line == '\0')
+			continue;
+		char *eq = strchr(line, '=');
+		if (eq == NULL) {
+			rc = ax_fail(ei, AX_EINVAL, "config",
+				     "%s:%u: expected 'key = value'", path, lineno);
+			break;
+		}
+		*eq = '\0';
+		char *key = trim(line), *value = trim(eq + 1);
+		ax_errinfo sub;
+		ax_errinfo_clear(&sub);
+		rc = config_set(cfg, key, value, &sub);
+		if (rc != AX_OK)
+			ax_fail(ei, rc, key, "%s:%u: %s", path, lineno, sub.msg);
+	}
+	if (rc == AX_OK && ferror(f))
+		rc = ax_fail(ei, AX_EIO, "config", "%s: read error", path);
+	fclose(f);
+	return rc;
+}
+
+int config_validate(const config *cfg, ax_errinfo *ei)
+{
+	/* Values set through config_set were checked then; this checks again
+	 * whatever was put into the struct directly. */
+	for (size_t i = 0; i < NOPTS; i++) {
+		const char *v;
+		if (opts[i].type != OPT_STR || opts[i].check == NULL)
+			continue;
+		v = *(char *const *)((const char *)cfg + opts[i].offset);
+		if (v == NULL)
+			return ax_fail(ei, AX_EINVAL, opts[i].key, "%s: not set",
+				       opts[i].key);
+		int rc = opts[i].check(opts[i].key, v, ei);
+		if (rc != AX_OK)
+			return rc;
+	}
+	return AX_OK;
+}
+
+bool config_list_item(const char *p, size_t len, char *out, size_t outlen)
+{
+	while (len > 0 && isspace((unsigned char)*p)) {
+		p++;
+		len--;
+	}
+	while (len > 0 && isspace((unsigned char)p[len - 1]))
+		len--;
+	snprintf(out, outlen, "%.*s", (int)len, p);
+	return len > 0;
+}
+
+void config_print_help(void)
+{
+	printf("usage: axfrd [--config FILE] [--check-config] [--KEY VALUE]...\n\n");
+	printf("  --config FILE          read settings from FILE (key = value lines)\n");
+	printf("  --check-config         validate the settings and exit\n");
+	printf("  --help                 show this text\n\n");
+	printf("Settings (the same keys in the config file):\n");
+	for (size_t i = 0; i < NOPTS; i++)
+		printf("  --%-24s %s (default: %s)\n", opts[i].key, opts[i].help,
+		       opts[i].def[0] ? opts[i].def : "empty");
+}
+
+void config_free(config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	for (size_t i = 0; i < NOPTS; i++) {
+		if (opts[i].type == OPT_STR) {
+			char **p = (char **)((char *)cfg + opts[i].offset);
+			free(*p);
+			*p = NULL;
+		}
+	}
+}

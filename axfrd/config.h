@@ -1,0 +1,72 @@
+/* config.h -- the daemon's settings: one typed table, read from an
+ * embedded default, an optional config file, then command-line flags. */
+#ifndef AXFRD_CONFIG_H
+#define AXFRD_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "error.h"
+#include "serial.h"
+
+/* An address to listen on or talk to, parsed from "ADDR:PORT" or
+ * "[V6ADDR]:PORT". */
+typedef struct config_addr {
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char text[64];  /* as configured, for logs */
+} config_addr;
+
+/* Every setting. Strings are owned by the struct (config_free). */
+typedef struct config {
+	char *db;                      /* SQLite database path */
+	config_addr api_listen;        /* REST API */
+	config_addr dns_listen;        /* DNS (UDP and TCP) */
+	config_addr resolver;          /* upstream resolver for ALIAS/checks */
+	char *log_level;               /* error, warn, info, debug */
+	char *db_synchronous;          /* full or normal */
+	int64_t db_busy_timeout;       /* milliseconds */
+	int64_t api_max_body;          /* bytes; larger bodies get 413 */
+	int64_t api_connection_limit;  /* total open API connections */
+	int64_t api_per_ip_limit;      /* open API connections per client IP */
+	int64_t api_connection_timeout;/* seconds of inactivity */
+	int64_t default_ttl;           /* TTL of records that give none */
+	char *default_name_servers;    /* comma-separated apex NS of new zones */
+	char *soa_mname;               /* SOA MNAME of new zones; "" = first NS */
+	char *soa_rname;               /* SOA RNAME of new zones */
+	int64_t soa_ttl, soa_refresh, soa_retry, soa_expire, soa_minimum;
+	char *serial_policy;           /* default policy of new zones */
+} config;
+
+/* Fills cfg with the embedded defaults. */
+int config_defaults(config *cfg);
+
+/* Applies a config file ("key = value" lines, '#' comments). Unknown keys
+ * and bad values are errors naming the file, line and key in ei. */
+int config_load_file(config *cfg, const char *path, ax_errinfo *ei);
+
+/* Applies one setting by key (the config-file key, which is also the
+ * flag name without "--"). */
+int config_set(config *cfg, const char *key, const char *value,
+	       ax_errinfo *ei);
+
+/* Checks cross-field rules after everything is applied. */
+int config_validate(const config *cfg, ax_errinfo *ei);
+
+/* True when key names a setting. */
+bool config_has_key(const char *key);
+
+/* Writes "  --key VALUE  description (default: ...)" lines to stdout. */
+void config_print_help(void);
+
+void config_free(config *cfg);
+
+/* Copies the item p[0..len) of a comma-separated list into out without
+ * surrounding white space; false when it is empty. */
+bool config_list_item(const char *p, size_t len, char *out, size_t outlen);
+
+/* Parses "ADDR:PORT" / "[ADDR]:PORT" (port 0 allowed). */
+int config_parse_addr(const char *s, config_addr *out);
+
+#endif
