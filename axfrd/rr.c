@@ -1,0 +1,1018 @@
+/* rr.c -- checks and normalizes user records (names, types, TTLs, RDATA). */
+#include "rr.h"
+
+#include <ctype.h>
+#include <idn2.h>
+#include <ldns/ldns.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define NAME_TEXT_MAX 253   /* 255 octets in wire form, without the dot */
+#define LABEL_MAX 63
+#define NAME_BUF 1024       /* room to say by how much a name is too long */
+#define RAW_LABEL_MAX 255   /* a U-label longer than this cannot fit anyway */
+#define ECHO_MAX 64         /* how much user input an error message repeats */
+#define URL_MAX 2048
+/* ldns reads the RDATA text into a buffer of LDNS_MAX_RDFLEN and silently
+ * drops what does not fit, so longer input is refused before parsing. */
+#define CONTENT_TEXT_MAX 65000
+
+/* Flags for name_convert(). */
+#define NC_LOWER 0x1    /* lower-case ASCII (zone names) */
+#define NC_WILDCARD 0x2 /* a first label "*" is allowed (owner names) */
+
+/* The supported types, with what their RDATA looks like for error messages. */
+struct rr_type_info {
+	const char *name;
+	const char *hint;
+};
+
+static const struct rr_type_info rr_types[] = {
+	{ "A", "an IPv4 address, e.g. \"192.0.2.1\"" },
+	{ "AAAA", "an IPv6 address, e.g. \"2001:db8::1\"" },
+	{ "CNAME", "a host name, e.g. \"www.example.com.\"" },
+	{ "MX", "a preference and a host name, e.g. \"10 mail.example.com.\"" },
+	{ "TXT", "a word or one or more quoted strings of at most 255 "
+		 "characters each, e.g. \"\\\"v=spf1 -all\\\"\"" },
+	{ "NS", "a name server host name, e.g. \"ns1.example.com.\"" },
+	{ "SRV", "a priority, a weight, a port and a target host, "
+		 "e.g. \"10 5 5060 sip.example.com.\"" },
+	{ "CAA", "flags, a tag and a quoted value, "
+		 "e.g. \"0 issue \\\"letsencrypt.org\\\"\"" },
+	{ "PTR", "a host name, e.g. \"host.example.com.\"" },
+	{ "NAPTR", "order, preference, flags, service, regexp and "
+		   "replacement, e.g. \"100 10 \\\"S\\\" \\\"SIP+D2U\\\" "
+		   "\\\"\\\" _sip._udp.example.com.\"" },
+	{ "SSHFP", "an algorithm, a fingerprint type and a hex "
+		   "fingerprint, e.g. \"4 2 <64 hex digits>\"" },
+	{ "TLSA", "usage, selector, matching type and hex data, "
+		  "e.g. \"3 1 1 <64 hex digits>\"" },
+	{ "DS", "a key tag, an algorithm, a digest type and a hex digest, "
+		"e.g. \"12345 13 2 <64 hex digits>\"" },
+	{ "HTTPS", "a priority, a target and parameters, "
+		   "e.g. \"1 . alpn=h2,h3\"" },
+	{ "SVCB", "a priority, a target and parameters, "
+		  "e.g. \"1 svc.example.com. port=8443\"" },
+	{ "ALIAS", "a host name, e.g. \"lb.example.net.\"" },
+	{ "URL", "an http or https URL, e.g. \"https://www.example.com/\"" },
+};
+
+#define RR_TYPES_LIST "A, AAAA, CNAME, MX, TXT, NS, SRV, CAA, PTR, NAPTR, " \
+		      "SSHFP, TLSA, DS, HTTPS, SVCB, ALIAS, URL"
+#define NTYPES (sizeof(rr_types) / sizeof(rr_types[0]))
+
+/*
+ * Fails with AX_EINVAL; the message starts with the field ("content: ...")
+ * as everywhere in the API, so it reads well on its own.
+ */
+static int rr_fail(ax_errinfo *ei, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int rr_fail(ax_errinfo *ei, const char *field, const char *fmt, ...)
+{
+	char msg[sizeof(ei->msg)];
+	va_list ap;
+
+	if (ei == NULL)
+		return AX_EINVAL;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (field == NULL || field[0] == '\0')
+		return ax_fail(ei, AX_EINVAL, field, "%s", msg);
+	return ax_fail(ei, AX_EINVAL, field, "%s: %s", field, msg);
+}
+
+void rr_record_clear(rr_record *r)
+{
+	if (r == NULL)
+		return;
+	free(r->name);
+	free(r->type);
+	free(r->content);
+	memset(r, 0, sizeof(*r));
+}
+
+void rr_record_array_free(rr_record *recs, size_t n)
+{
+	size_t i;
+
+	if (recs == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		rr_record_clear(&recs[i]);
+	free(recs);
+}
+
+bool rr_type_is_pseudo(const char *type)
+{
+	return type != NULL &&
+	       (strcasecmp(type, "ALIAS") == 0 || strcasecmp(type, "URL") == 0);
+}
+
+static const struct rr_type_info *type_info(const char *type)
+{
+	size_t i;
+
+	for (i = 0; i < NTYPES; i++)
+		if (strcasecmp(rr_types[i].name, type) == 0)
+			return &rr_types[i];
+	return NULL;
+}
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid.
+ * Same rules as jansson, so that echoed input never breaks a JSON reply. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	unsigned char lo = 0x80, hi = 0xBF;
+
+	if (s[0] >= 0xC2 && s[0] <= 0xDF)
+		len = 2;
+	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+		len = 3;
+	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+		len = 4;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	if (s[0] == 0xE0)
+		lo = 0xA0;
+	else if (s[0] == 0xED)
+		hi = 0x9F;
+	else if (s[0] == 0xF0)
+		lo = 0x90;
+	else if (s[0] == 0xF4)
+		hi = 0x8F;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xBF)
+			return 0;
+	return len;
+}
+
+/*
+ * Copies user input into buf for an error message: valid printable UTF-8
+ * as is, anything else as '?', cut with "..." after ECHO_MAX bytes.
+ */
+static const char *echo(const char *s, size_t n, char *buf, size_t size)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, o = 0, k;
+
+	while (i < n && o + 4 < size && o < ECHO_MAX) {
+		k = u[i] < 0x80 ? 1 : utf8_seq(u + i, n - i);
+		if (k == 0 || (k == 1 && (u[i] < 0x20 || u[i] == 0x7F))) {
+			buf[o++] = '?';
+			i++;
+			continue;
+		}
+		if (o + k + 4 >= size)
+			break;
+		memcpy(buf + o, s + i, k);
+		o += k;
+		i += k;
+	}
+	if (i < n && o + 4 <= size) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+static bool name_char_ok(unsigned char c)
+{
+	return isalnum(c) || c == '-' || c == '_';
+}
+
+/* Explains why c may not appear in a name. */
+static int bad_char(const char *field, unsigned char c, const char *label,
+		    size_t n, unsigned flags, ax_errinfo *ei)
+{
+	char e[ECHO_MAX + 8];
+
+	echo(label, n, e, sizeof(e));
+	if (c == '\\')
+		return rr_fail(ei, field,
+			       "label \"%s\": escapes ('\\') are not supported "
+			       "in names", e);
+	if (c == ' ' || c == '\t')
+		return rr_fail(ei, field,
+			       "label \"%s\" contains a space; names consist "
+			       "of letters, digits, '-' and '_'", e);
+	if (c == '*' && (flags & NC_WILDCARD))
+		return rr_fail(ei, field,
+			       "'*' is only allowed as a whole first label "
+			       "(a wildcard such as \"*\" or \"*.www\")");
+	if (c < 0x20 || c == 0x7F)
+		return rr_fail(ei, field,
+			       "label \"%s\" contains a control character", e);
+	return rr_fail(ei, field,
+		       "label \"%s\" contains '%c'; names consist of letters, "
+		       "digits, '-' and '_'", e, c);
+}
+
+/* Converts one U-label to its A-label into out (size > LABEL_MAX). */
+static int label_to_ascii(const char *field, const char *s, size_t n,
+			  char *out, size_t size, ax_errinfo *ei)
+{
+	char raw[RAW_LABEL_MAX + 1], e[ECHO_MAX + 8];
+	char *a = NULL;
+	int rc;
+
+	echo(s, n, e, sizeof(e));
+	if (n > RAW_LABEL_MAX)
+		return rr_fail(ei, field,
+			       "label \"%s\" is too long (at most %d octets)",
+			       e, LABEL_MAX);
+	memcpy(raw, s, n);
+	raw[n] = '\0';
+	rc = idn2_to_ascii_8z(raw, &a, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
+	if (rc == IDN2_MALLOC)
+		return AX_ENOMEM;
+	if (rc != IDN2_OK)
+		return rr_fail(ei, field,
+			       "label \"%s\" is not a valid internationalized "
+			       "domain name label: %s", e, idn2_strerror(rc));
+	/* Some characters map to a dot (U+3002); one label must stay one. */
+	if (strchr(a, '.') != NULL || strlen(a) >= size) {
+		rc = rr_fail(ei, field,
+			     "label \"%s\" does not convert to a single valid "
+			     "label (it is %s)", e, a);
+		idn2_free(a);
+		return rc;
+	}
+	strcpy(out, a);
+	idn2_free(a);
+	return AX_OK;
+}
+
+/* Checks one ASCII label (after IDN conversion); first says whether it is
+ * the leftmost one, where a wildcard may be allowed. */
+static int label_check(const char *field, const char *l, size_t n,
+		       unsigned flags, bool first, ax_errinfo *ei)
+{
+	char e[ECHO_MAX + 8];
+	size_t i;
+
+	if (n == 1 && l[0] == '*' && first && (flags & NC_WILDCARD))
+		return AX_OK;
+	for (i = 0; i < n; i++)
+		if (!name_char_ok((unsigned char)l[i]))
+			return bad_char(field, (unsigned char)l[i], l, n,
+					flags, ei);
+	if (n > LABEL_MAX)
+		return rr_fail(ei, field,
+			       "label \"%s\" is %zu characters long; at most "
+			       "%d are allowed", echo(l, n, e, sizeof(e)), n,
+			       LABEL_MAX);
+	return AX_OK;
+}
+
+static bool has_non_ascii(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return true;
+	return false;
+}
+
+/*
+ * Converts the dot-separated name in[0..len) (no trailing dot) label by
+ * label into out (NAME_BUF bytes): U-labels become A-labels, ASCII labels
+ * keep their case unless NC_LOWER. Checks characters and label lengths;
+ * the caller checks the total length.
+ */
+static int name_convert(const char *in, size_t len, unsigned flags,
+			const char *field, char *out, ax_errinfo *ei)
+{
+	char label[LABEL_MAX + 2];
+	const char *s = in, *end = in + len, *dot, *l;
+	size_t o = 0, n, i;
+	int rc;
+
+	while (s <= end) {
+		dot = memchr(s, '.', (size_t)(end - s));
+		if (dot == NULL)
+			dot = end;
+		n = (size_t)(dot - s);
+		if (n == 0)
+			return rr_fail(ei, field,
+				       "has an empty label (a leading dot or "
+				       "two dots in a row)");
+		l = s;
+		if (has_non_ascii(s, n)) {
+			rc = label_to_ascii(field, s, n, label, sizeof(label),
+					    ei);
+			if (rc != AX_OK)
+				return rc;
+			l = label;
+			n = strlen(label);
+		}
+		rc = label_check(field, l, n, flags, s == in, ei);
+		if (rc != AX_OK)
+			return rc;
+		if (o + n + 2 > NAME_BUF)
+			return rr_fail(ei, field,
+				       "is too long (at most %d characters)",
+				       NAME_TEXT_MAX);
+		if (o > 0)
+			out[o++] = '.';
+		for (i = 0; i < n; i++)
+			out[o++] = (flags & NC_LOWER) ?
+				   (char)tolower((unsigned char)l[i]) : l[i];
+		s = dot + 1;
+	}
+	out[o] = '\0';
+	return AX_OK;
+}
+
+/* Converts a host name (zone or ALIAS target) and checks its length. */
+static int host_convert(const char *in, size_t len, unsigned flags,
+			const char *field, char *out, ax_errinfo *ei)
+{
+	int rc;
+	size_t n;
+
+	rc = name_convert(in, len, flags, field, out, ei);
+	if (rc != AX_OK)
+		return rc;
+	n = strlen(out);
+	if (n > NAME_TEXT_MAX)
+		return rr_fail(ei, field,
+			       "is %zu characters long; a domain name has at "
+			       "most %d", n, NAME_TEXT_MAX);
+	return AX_OK;
+}
+
+int rr_zone_name_normalize(const char *in, const char *field, char **out,
+			   ax_errinfo *ei)
+{
+	char buf[NAME_BUF];
+	size_t len;
+	int rc;
+
+	*out = NULL;
+	if (in == NULL || in[0] == '\0')
+		return rr_fail(ei, field, "a zone name is required");
+	len = strlen(in);
+	if (in[len - 1] == '.')
+		len--;
+	if (len == 0)
+		return rr_fail(ei, field,
+			       "the root zone cannot be managed here");
+	rc = host_convert(in, len, NC_LOWER, field, buf, ei);
+	if (rc != AX_OK)
+		return rc;
+	*out = strdup(buf);
+	return *out != NULL ? AX_OK : AX_ENOMEM;
+}
+
+/* Turns the absolute name abs (no trailing dot) into one relative to zone,
+ * in place; false when it is not in the zone. */
+static bool make_relative(char *abs, const char *zone)
+{
+	size_t n = strlen(abs), z = strlen(zone);
+
+	if (strcasecmp(abs, zone) == 0) {
+		abs[0] = '\0';
+		return true;
+	}
+	if (n <= z + 1 || abs[n - z - 1] != '.' ||
+	    strcasecmp(abs + n - z, zone) != 0)
+		return false;
+	abs[n - z - 1] = '\0';
+	return true;
+}
+
+int rr_name_normalize(const char *zone, const char *in, char **out,
+		      ax_errinfo *ei)
+{
+	char buf[NAME_BUF], e[ECHO_MAX + 8];
+	size_t len, total;
+	bool absolute;
+	int rc;
+
+	*out = NULL;
+	if (zone == NULL)
+		return rr_fail(ei, "zone", "a zone name is required");
+	if (in == NULL)
+		return rr_fail(ei, "name",
+			       "is required (use \"@\" for the zone apex)");
+	len = strlen(in);
+	if (len == 0 || strcmp(in, "@") == 0) {
+		*out = strdup("");
+		return *out != NULL ? AX_OK : AX_ENOMEM;
+	}
+	absolute = in[len - 1] == '.';
+	if (absolute)
+		len--;
+	if (len == 0)
+		return rr_fail(ei, "name",
+			       "the root name \".\" is not in zone %s", zone);
+	rc = name_convert(in, len, NC_WILDCARD, "name", buf, ei);
+	if (rc != AX_OK)
+		return rc;
+	if (absolute && !make_relative(buf, zone))
+		return rr_fail(ei, "name",
+			       "%s is not in zone %s (names ending in '.' are "
+			       "absolute)", echo(in, strlen(in), e, sizeof(e)),
+			       zone);
+	total = strlen(buf) + (buf[0] != '\0' ? 1 : 0) + strlen(zone);
+	if (total > NAME_TEXT_MAX)
+		return rr_fail(ei, "name",
+			       "is too long: with the zone the name has %zu "
+			       "characters, at most %d are allowed", total,
+			       NAME_TEXT_MAX);
+	*out = strdup(buf);
+	return *out != NULL ? AX_OK : AX_ENOMEM;
+}
+
+int rr_type_normalize(const char *in, const char **out, ax_errinfo *ei)
+{
+	const struct rr_type_info *t;
+	char e[ECHO_MAX + 8];
+
+	*out = NULL;
+	if (in == NULL || in[0] == '\0')
+		return rr_fail(ei, "type",
+			       "a record type is required; supported: "
+			       RR_TYPES_LIST);
+	if (strcasecmp(in, "SOA") == 0)
+		return rr_fail(ei, "type",
+			       "the SOA record is managed through the zone (its "
+			       "soa fields), not as a record");
+	t = type_info(in);
+	if (t == NULL)
+		return rr_fail(ei, "type",
+			       "unsupported record type %s; supported: "
+			       RR_TYPES_LIST, echo(in, strlen(in), e, sizeof(e)));
+	*out = t->name;
+	return AX_OK;
+}
+
+int rr_ttl_check(long long ttl, ax_errinfo *ei)
+{
+	if (ttl < 0 || ttl > (long long)RR_TTL_MAX)
+		return rr_fail(ei, "ttl",
+			       "must be between 0 and %u seconds (got %lld)",
+			       RR_TTL_MAX, ttl);
+	return AX_OK;
+}
+
+bool rr_owner_fqdn(const char *zone, const char *name, char *buf, size_t len)
+{
+	int n;
+
+	if (zone == NULL || name == NULL || buf == NULL || len == 0)
+		return false;
+	if (name[0] == '\0')
+		n = snprintf(buf, len, "%s.", zone);
+	else
+		n = snprintf(buf, len, "%s.%s.", name, zone);
+	return n >= 0 && (size_t)n < len;
+}
+
+static bool is_blank(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
+	       c == '\f';
+}
+
+/* Trims content into a malloc'd copy; refuses empty text and control
+ * characters, which could start a second record on a new line. */
+static int content_trim(const char *type, const char *content, char **out,
+			ax_errinfo *ei)
+{
+	const struct rr_type_info *t = type_info(type);
+	const char *s = content, *e;
+	size_t i, n;
+
+	*out = NULL;
+	if (s == NULL)
+		s = "";
+	while (is_blank((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && is_blank((unsigned char)e[-1]))
+		e--;
+	n = (size_t)(e - s);
+	if (n == 0)
+		return rr_fail(ei, "content",
+			       "must not be empty; %s needs %s", type,
+			       t ? t->hint : "data");
+	if (n > CONTENT_TEXT_MAX)
+		return rr_fail(ei, "content",
+			       "is too long (%zu characters, at most %d)", n,
+			       CONTENT_TEXT_MAX);
+	for (i = 0; i < n; i++)
+		if (((unsigned char)s[i] < 0x20 && s[i] != '\t') ||
+		    s[i] == 0x7F)
+			return rr_fail(ei, "content",
+				       "must not contain line breaks or other "
+				       "control characters");
+	*out = strndup(s, n);
+	return *out != NULL ? AX_OK : AX_ENOMEM;
+}
+
+/*
+ * Refuses what ldns would silently swallow: an unquoted ';' (a comment:
+ * the rest would be dropped), an unterminated quoted string, a trailing
+ * lone backslash.
+ */
+static int content_lex_check(const char *s, ax_errinfo *ei)
+{
+	bool quoted = false;
+
+	for (; *s != '\0'; s++) {
+		if (*s == '\\') {
+			if (s[1] == '\0')
+				return rr_fail(ei, "content",
+					       "ends with a lone backslash");
+			s++;
+		} else if (*s == '"') {
+			quoted = !quoted;
+		} else if (*s == ';' && !quoted) {
+			return rr_fail(ei, "content",
+				       "';' starts a comment in zone-file "
+				       "syntax; put text containing ';' in "
+				       "double quotes, e.g. \"\\\"v=DKIM1; "
+				       "k=rsa\\\"\"");
+		}
+	}
+	if (quoted)
+		return rr_fail(ei, "content",
+			       "has an unterminated quoted string");
+	return AX_OK;
+}
+
+/* Joins the presentation forms of the RDATA fields with single spaces. */
+static int rdata_join(const ldns_rr *rr, char **out)
+{
+	size_t i, len = 0, n;
+	char *s = NULL, *f, *p;
+
+	*out = NULL;
+	for (i = 0; i < ldns_rr_rd_count(rr); i++) {
+		f = ldns_rdf2str(ldns_rr_rdf(rr, i));
+		if (f == NULL)
+			goto nomem;
+		n = strlen(f);
+		p = realloc(s, len + n + 2);
+		if (p == NULL) {
+			free(f);
+			goto nomem;
+		}
+		s = p;
+		if (len > 0)
+			s[len++] = ' ';
+		memcpy(s + len, f, n + 1);
+		len += n;
+		free(f);
+	}
+	if (s == NULL)
+		s = strdup("");
+	*out = s;
+	return s != NULL ? AX_OK : AX_ENOMEM;
+nomem:
+	free(s);
+	return AX_ENOMEM;
+}
+
+/* Absolute name with a trailing dot for ldns; NULL origin means zone. */
+static bool origin_fqdn(const char *zone, const char *origin, char *buf,
+			size_t len)
+{
+	size_t n;
+
+	if (origin == NULL)
+		return rr_owner_fqdn(zone, "", buf, len);
+	n = strlen(origin);
+	if (n == 0 || n + 2 > len)
+		return false;
+	memcpy(buf, origin, n + 1);
+	if (buf[n - 1] != '.') {
+		buf[n] = '.';
+		buf[n + 1] = '\0';
+	}
+	return true;
+}
+
+/* Checks what ldns made of the text: the requested type, the owner we
+ * wrote, all the fields, a size that fits in a message. */
+static int parsed_check(const ldns_rr *rr, const ldns_rdf *owner,
+			const char *type, ax_errinfo *ei)
+{
+	const ldns_rr_descriptor *d;
+	size_t i, size = 0;
+
+	if (ldns_rr_get_type(rr) != ldns_get_rr_type_by_name(type) ||
+	    ldns_dname_compare(ldns_rr_owner(rr), owner) != 0)
+		return rr_fail(ei, "content",
+			       "is not valid %s data", type);
+	d = ldns_rr_descript((uint16_t)ldns_rr_get_type(rr));
+	if (d == NULL || ldns_rr_rd_count(rr) < ldns_rr_descriptor_minimum(d) ||
+	    ldns_rr_rd_count(rr) == 0)
+		return rr_fail(ei, "content",
+			       "is incomplete; %s needs %s", type,
+			       type_info(type)->hint);
+	for (i = 0; i < ldns_rr_rd_count(rr); i++)
+		size += ldns_rdf_size(ldns_rr_rdf(rr, i));
+	if (size > 65535)
+		return rr_fail(ei, "content",
+			       "is too large (%zu octets of data, at most "
+			       "65535)", size);
+	return AX_OK;
+}
+
+/* Moves *sp past the closing quote of the string it points into. */
+static void skip_string(const char **sp)
+{
+	const char *s = *sp + 1;
+
+	while (*s != '\0' && *s != '"')
+		s += (*s == '\\' && s[1] != '\0') ? 2 : 1;
+	*sp = *s == '"' ? s + 1 : s;
+}
+
+/* The next field of presentation text (parentheses are blanks, quoted
+ * parts belong to their field); NULL at the end. */
+static const char *next_field(const char **sp, size_t *len)
+{
+	const char *s = *sp, *start;
+
+	while (*s == ' ' || *s == '\t' || *s == '(' || *s == ')')
+		s++;
+	if (*s == '\0')
+		return NULL;
+	start = s;
+	while (*s != '\0' && *s != ' ' && *s != '\t' && *s != '(' &&
+	       *s != ')') {
+		if (*s == '"')
+			skip_string(&s);
+		else
+			s += (*s == '\\' && s[1] != '\0') ? 2 : 1;
+	}
+	*len = (size_t)(s - start);
+	*sp = s;
+	return start;
+}
+
+/* Checks that a decimal number written by the user fits max; text that
+ * is not a plain number (a mnemonic such as RSASHA256) is ldns' to judge. */
+static int number_fits(const char *f, size_t len, unsigned long max,
+		       const char *type, ax_errinfo *ei)
+{
+	unsigned long long v = 0;
+	size_t i;
+
+	if (len > 0 && f[0] == '-')
+		return rr_fail(ei, "content",
+			       "%s fields must not be negative (got %.*s)",
+			       type, (int)(len < 20 ? len : 20), f);
+	for (i = 0; i < len; i++) {
+		if (f[i] < '0' || f[i] > '9')
+			return AX_OK;
+		if (v <= max)
+			v = v * 10 + (unsigned long long)(f[i] - '0');
+	}
+	if (len > 0 && v > max)
+		return rr_fail(ei, "content",
+			       "the number %.*s is too large for its %s field "
+			       "(at most %lu)", (int)(len < 20 ? len : 20), f,
+			       type, max);
+	return AX_OK;
+}
+
+static unsigned long rdf_int_max(const ldns_rdf *rdf)
+{
+	switch (ldns_rdf_get_type(rdf)) {
+	case LDNS_RDF_TYPE_INT8:
+	case LDNS_RDF_TYPE_ALG:
+	case LDNS_RDF_TYPE_CERTIFICATE_USAGE:
+	case LDNS_RDF_TYPE_SELECTOR:
+	case LDNS_RDF_TYPE_MATCHING_TYPE:
+		return 255;
+	case LDNS_RDF_TYPE_INT16:
+	case LDNS_RDF_TYPE_CERT_ALG:
+		return 65535;
+	case LDNS_RDF_TYPE_INT32:
+		return 4294967295ul;
+	default:
+		return 0;
+	}
+}
+
+/* SVCB/HTTPS "port=N" (possibly quoted) must fit 16 bits. */
+static int port_fits(const char *f, size_t len, const char *type,
+		     ax_errinfo *ei)
+{
+	if (len < 5 || strncasecmp(f, "port=", 5) != 0)
+		return AX_OK;
+	f += 5;
+	len -= 5;
+	if (len >= 2 && f[0] == '"' && f[len - 1] == '"') {
+		f++;
+		len -= 2;
+	}
+	return number_fits(f, len, 65535, type, ei);
+}
+
+/*
+ * ldns silently wraps numbers that do not fit their field (MX 70000
+ * becomes 4464, -1 becomes 65535): check the user's digits field by
+ * field. The fixed numeric fields all come before any field that spans
+ * several words, so field i of the text is RDATA field i.
+ */
+static int numbers_check(const ldns_rr *rr, const char *content,
+			 const char *type, ax_errinfo *ei)
+{
+	const char *s = content, *f;
+	size_t i, len;
+	unsigned long max;
+	bool svcb = strcmp(type, "SVCB") == 0 || strcmp(type, "HTTPS") == 0;
+	int rc = AX_OK;
+
+	for (i = 0; rc == AX_OK && (f = next_field(&s, &len)) != NULL; i++) {
+		if (i == 0 && len == 2 && memcmp(f, "\\#", 2) == 0)
+			return AX_OK; /* RFC 3597 generic form */
+		if (svcb && i >= 2) {
+			rc = port_fits(f, len, type, ei);
+			continue;
+		}
+		max = i < ldns_rr_rd_count(rr) ?
+		      rdf_int_max(ldns_rr_rdf(rr, i)) : 0;
+		if (max > 0)
+			rc = number_fits(f, len, max, type, ei);
+	}
+	return rc;
+}
+
+/* Parses "<fqdn> 3600 IN <type> <text>", relative names from origin. */
+static ldns_status parse_rr(const char *fqdn, const char *type,
+			    const char *text, ldns_rdf *origin, ldns_rr **rr)
+{
+	size_t n = strlen(fqdn) + strlen(type) + strlen(text) + 16;
+	char *line = malloc(n);
+	ldns_status st;
+
+	*rr = NULL;
+	if (line == NULL)
+		return LDNS_STATUS_MEM_ERR;
+	snprintf(line, n, "%s 3600 IN %s %s", fqdn, type, text);
+	st = ldns_rr_new_frm_str(rr, line, 3600, origin, NULL);
+	free(line);
+	return st;
+}
+
+/*
+ * ldns does not always print something it reads back the same (an HTTPS
+ * alpn value with '(' or ';' comes out unquoted), and the stored text is
+ * what we serve and export: it must mean exactly the record we checked.
+ */
+static int reparse_check(const char *fqdn, const char *type,
+			 const char *text, ldns_rdf *origin, const ldns_rr *rr,
+			 ax_errinfo *ei)
+{
+	ldns_rr *again = NULL;
+	ax_errinfo scratch;
+	ldns_status st = LDNS_STATUS_ERR;
+
+	if (content_lex_check(text, &scratch) == AX_OK)
+		st = parse_rr(fqdn, type, text, origin, &again);
+	if (st == LDNS_STATUS_MEM_ERR)
+		return AX_ENOMEM;
+	if (st == LDNS_STATUS_OK && ldns_rr_compare(rr, again) == 0) {
+		ldns_rr_free(again);
+		return AX_OK;
+	}
+	if (again != NULL)
+		ldns_rr_free(again);
+	return rr_fail(ei, "content",
+		       "this %s data cannot be stored faithfully (its text "
+		       "form would read back differently); avoid parentheses, "
+		       "';' and quotes inside values", type);
+}
+
+/* Why ldns refused the text, with what the type expects. */
+static int ldns_refused(const char *type, ldns_status st, ax_errinfo *ei)
+{
+	if (st == LDNS_STATUS_MEM_ERR)
+		return AX_ENOMEM;
+	return rr_fail(ei, "content", "%s needs %s (ldns: %s)", type,
+		       type_info(type)->hint, ldns_get_errorstr_by_id(st));
+}
+
+/* Standard types: parsed with ldns and printed back field by field. */
+static int content_ldns(const char *fqdn, const char *ofqdn,
+			const char *type, const char *content, char **out,
+			ax_errinfo *ei)
+{
+	ldns_rdf *origin, *owner;
+	ldns_rr *rr = NULL;
+	ldns_status st;
+	int rc;
+
+	/* Only unchecked names from a direct caller make these fail. */
+	origin = ldns_dname_new_frm_str(ofqdn);
+	owner = ldns_dname_new_frm_str(fqdn);
+	if (origin == NULL || owner == NULL) {
+		rc = rr_fail(ei, "name", "is not a valid name");
+		goto cleanup;
+	}
+	st = parse_rr(fqdn, type, content, origin, &rr);
+	if (st != LDNS_STATUS_OK) {
+		rc = ldns_refused(type, st, ei);
+		goto cleanup;
+	}
+	rc = parsed_check(rr, owner, type, ei);
+	if (rc == AX_OK)
+		rc = numbers_check(rr, content, type, ei);
+	if (rc == AX_OK && strcmp(type, "CNAME") == 0 &&
+	    ldns_dname_compare(ldns_rr_rdf(rr, 0), owner) == 0)
+		rc = rr_fail(ei, "content",
+			     "a CNAME cannot point to itself");
+	if (rc == AX_OK)
+		rc = rdata_join(rr, out);
+	if (rc == AX_OK)
+		rc = reparse_check(fqdn, type, *out, origin, rr, ei);
+	if (rc != AX_OK) {
+		free(*out);
+		*out = NULL;
+	}
+cleanup:
+	if (rr != NULL)
+		ldns_rr_free(rr);
+	ldns_rdf_deep_free(origin);
+	ldns_rdf_deep_free(owner);
+	return rc;
+}
+
+/*
+ * ALIAS: a host name, absolute even without the trailing dot -- except in
+ * a zone file (origin given), where a name without a dot is relative to
+ * the origin as for any other name there.
+ */
+static int content_alias(const char *fqdn, const char *ofqdn,
+			 const char *content, char **out, ax_errinfo *ei)
+{
+	char abs[NAME_BUF], buf[NAME_BUF];
+	size_t n = strlen(content);
+	int rc;
+
+	if (ofqdn != NULL && strcmp(content, "@") == 0)
+		snprintf(abs, sizeof(abs), "%s", ofqdn);
+	else if (ofqdn != NULL && content[n - 1] != '.')
+		snprintf(abs, sizeof(abs), "%s.%s", content, ofqdn);
+	else
+		snprintf(abs, sizeof(abs), "%s", content);
+	n = strlen(abs);
+	if (n > 0 && abs[n - 1] == '.')
+		n--;
+	if (n == 0)
+		return rr_fail(ei, "content",
+			       "ALIAS needs %s", type_info("ALIAS")->hint);
+	rc = host_convert(abs, n, 0, "content", buf, ei);
+	if (rc != AX_OK)
+		return rc;
+	if (strncasecmp(buf, fqdn, strlen(buf)) == 0 &&
+	    strcmp(fqdn + strlen(buf), ".") == 0)
+		return rr_fail(ei, "content",
+			       "an ALIAS cannot point to itself");
+	n = strlen(buf);
+	buf[n] = '.';
+	buf[n + 1] = '\0';
+	*out = strdup(buf);
+	return *out != NULL ? AX_OK : AX_ENOMEM;
+}
+
+/* Length of the host in the authority part of a URL (after "scheme://"). */
+static size_t url_host_len(const char *auth)
+{
+	size_t n = strcspn(auth, "/?#");
+	const char *at, *h;
+
+	at = memchr(auth, '@', n);
+	h = at != NULL ? at + 1 : auth;
+	n -= (size_t)(h - auth);
+	if (h[0] == '[')
+		return n > 2 ? n : 0;
+	return strcspn(h, ":/?#");
+}
+
+static int content_url(const char *content, char **out, ax_errinfo *ei)
+{
+	size_t n = strlen(content), skip, i;
+
+	if (n > URL_MAX)
+		return rr_fail(ei, "content",
+			       "URL is too long (%zu characters, at most %d)", n,
+			       URL_MAX);
+	for (i = 0; i < n; i++)
+		if ((unsigned char)content[i] <= 0x20 ||
+		    (unsigned char)content[i] >= 0x7F)
+			return rr_fail(ei, "content",
+				       "URL must not contain spaces, control "
+				       "or non-ASCII characters (percent-encode "
+				       "them, use xn-- host names)");
+	if (strncasecmp(content, "http://", 7) == 0)
+		skip = 7;
+	else if (strncasecmp(content, "https://", 8) == 0)
+		skip = 8;
+	else
+		return rr_fail(ei, "content",
+			       "URL must start with http:// or https://, e.g. "
+			       "\"https://www.example.com/\"");
+	if (url_host_len(content + skip) == 0)
+		return rr_fail(ei, "content",
+			       "URL has no host name, e.g. "
+			       "\"https://www.example.com/\"");
+	*out = strdup(content);
+	return *out != NULL ? AX_OK : AX_ENOMEM;
+}
+
+/* rr_content_normalize(), with relative names in the RDATA relative to
+ * origin (NULL: the zone). */
+static int content_normalize(const char *zone, const char *origin,
+			     const char *name, const char *type,
+			     const char *content, char **out, ax_errinfo *ei)
+{
+	char fqdn[NAME_BUF], ofqdn[NAME_BUF];
+	char *text = NULL;
+	int rc;
+
+	*out = NULL;
+	if (type == NULL || type_info(type) == NULL)
+		return rr_fail(ei, "type",
+			       "unsupported record type; supported: "
+			       RR_TYPES_LIST);
+	type = type_info(type)->name;
+	if (zone == NULL || name == NULL ||
+	    !rr_owner_fqdn(zone, name, fqdn, sizeof(fqdn)) ||
+	    !origin_fqdn(zone, origin, ofqdn, sizeof(ofqdn)))
+		return rr_fail(ei, "name", "is not a valid name");
+	rc = content_trim(type, content, &text, ei);
+	if (rc != AX_OK)
+		return rc;
+	if (strcmp(type, "ALIAS") == 0)
+		rc = content_alias(fqdn, origin ? ofqdn : NULL, text, out, ei);
+	else if (strcmp(type, "URL") == 0)
+		rc = content_url(text, out, ei);
+	else if ((rc = content_lex_check(text, ei)) == AX_OK)
+		rc = content_ldns(fqdn, ofqdn, type, text, out, ei);
+	free(text);
+	return rc;
+}
+
+int rr_content_normalize(const char *zone, const char *name, const char *type,
+			 const char *content, char **out, ax_errinfo *ei)
+{
+	return content_normalize(zone, NULL, name, type, content, out, ei);
+}
+
+int rr_record_normalize_at(const char *zone, const char *origin,
+			   const char *name, const char *type, long long ttl,
+			   const char *content, uint32_t default_ttl,
+			   rr_record *out, ax_errinfo *ei)
+{
+	const char *t;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (ttl < 0)
+		ttl = default_ttl;
+	rc = rr_name_normalize(zone, name, &out->name, ei);
+	if (rc == AX_OK)
+		rc = rr_type_normalize(type, &t, ei);
+	if (rc == AX_OK)
+		rc = rr_ttl_check(ttl, ei);
+	if (rc == AX_OK)
+		rc = content_normalize(zone, origin, out->name, t, content,
+				       &out->content, ei);
+	if (rc == AX_OK) {
+		out->type = strdup(t);
+		rc = out->type != NULL ? AX_OK : AX_ENOMEM;
+	}
+	if (rc != AX_OK) {
+		rr_record_clear(out);
+		return rc;
+	}
+	out->ttl = (uint32_t)ttl;
+	return AX_OK;
+}
+
+int rr_record_normalize(const char *zone, const char *name, const char *type,
+			long long ttl, const char *content,
+			uint32_t default_ttl, rr_record *out, ax_errinfo *ei)
+{
+	return rr_record_normalize_at(zone, NULL, name, type, ttl, content,
+				      default_ttl, out, ei);
+}
