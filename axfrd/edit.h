@@ -1,0 +1,87 @@
+/* edit.h -- one change request on one zone: record additions, deletions
+ * and updates, and SOA field changes, applied in one write transaction
+ * that checks the zone's rules, bumps the serial once by the zone's policy
+ * and writes the change journal. */
+#ifndef AXFRD_EDIT_H
+#define AXFRD_EDIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "db/db.h"
+#include "db/db_zone.h"
+#include "error.h"
+#include "rr.h"
+
+typedef struct edit edit;
+
+/* Starts a write transaction and loads the zone named zone_name of
+ * account_id (< 0: any). AX_ENOTFOUND when there is no such zone. */
+int edit_begin(db *d, int64_t account_id, const char *zone_name, time_t now,
+	       edit **out);
+
+/* The zone as loaded at edit_begin (serial before this change). */
+const db_zone *edit_zone(const edit *e);
+
+/* Adds a normalized record; sets r->id. AX_EEXIST for an identical one. */
+int edit_add(edit *e, rr_record *r, ax_errinfo *ei);
+
+/* Deletes record id; if old is not NULL it receives the record (caller
+ * clears it). AX_ENOTFOUND when the zone has no such record. */
+int edit_delete(edit *e, int64_t id, rr_record *old, ax_errinfo *ei);
+
+/* Replaces record r->id with r (normalized). Nothing happens when r equals
+ * the stored record. */
+int edit_update(edit *e, const rr_record *r, ax_errinfo *ei);
+
+/* Deletes every record of the zone (zone-file import with replace). */
+int edit_delete_all(edit *e, ax_errinfo *ei);
+
+/* Sets the SOA fields other than the serial (mname, rname, ttl, timers). */
+int edit_set_soa(edit *e, const zf_soa *soa);
+
+/* Sets the zone's serial policy (it does not change the exported zone,
+ * so on its own it does not bump the serial). */
+int edit_set_policy(edit *e, serial_policy policy);
+
+/* What edit_import did. */
+typedef struct edit_import_counts {
+	size_t added, updated, deleted, unchanged;
+} edit_import_counts;
+
+/*
+ * Merges the n normalized records of a zone file into the zone: a record
+ * already there (same name, type and content) is kept, or its TTL
+ * updated; duplicates within recs are ignored; new ones are added. With
+ * replace, records the file does not have are deleted.
+ */
+int edit_import(edit *e, rr_record *recs, size_t n, bool replace,
+		edit_import_counts *counts, ax_errinfo *ei);
+
+/* True when the edit changed something so far. */
+bool edit_changed(const edit *e);
+
+/*
+ * Checks the rules of every owner name the edit touched (CNAME alone at
+ * its name and never at the apex; one ALIAS or URL per name and neither
+ * next to A/AAAA or each other; the apex keeps an NS; no DS at the apex),
+ * then, if anything changed, bumps the serial, writes the journal and
+ * commits. *serial receives the zone's serial after the edit. On failure
+ * everything is rolled back. Rule violations are AX_ECONFLICT.
+ */
+int edit_commit(edit *e, uint32_t *serial, ax_errinfo *ei);
+
+/* Rolls back an uncommitted edit and frees it (accepts NULL). */
+void edit_free(edit *e);
+
+/*
+ * Creates zone z (normalized name, SOA with its initial serial, policy,
+ * account) with apex NS records for the host names ns[0..nns) with TTL
+ * ns_ttl, in one transaction. Sets z->id. AX_EEXIST when the name is
+ * taken.
+ */
+int edit_create_zone(db *d, db_zone *z, char *const *ns, size_t nns,
+		     uint32_t ns_ttl, ax_errinfo *ei);
+
+#endif
