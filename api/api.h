@@ -1,0 +1,25 @@
+/* api.h -- the REST API server (libmicrohttpd on its own thread). */
+#ifndef AXFRD_API_H
+#define AXFRD_API_H
+
+#include <stdint.h>
+
+#include "axfrd/config.h"
+#include "axfrd/error.h"
+#include "db/db.h"
+
+typedef struct api_server api_server;
+
+/*
+ * Starts the API on cfg->api_listen. The server takes over d: from now on
+ * only the API thread uses it, and api_stop closes it. cfg must outlive
+ * the server. *port receives the bound port (useful with port 0).
+ */
+int api_start(const config *cfg, db *d, api_server **out, uint16_t *port,
+	      ax_errinfo *ei);
+
+/* Stops accepting, lets the request in progress finish, closes the
+ * store. Accepts NULL. */
+void api_stop(api_server *s);
+
+#endif

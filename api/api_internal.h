@@ -1,0 +1,133 @@
+/* api_internal.h -- what the API's handlers share: the request and
+ * response of one HTTP exchange, the route table and JSON helpers. */
+#ifndef AXFRD_API_INTERNAL_H
+#define AXFRD_API_INTERNAL_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "axfrd/config.h"
+#include "axfrd/error.h"
+#include "db/db.h"
+#include "db/db_account.h"
+
+#define API_MAX_PARAMS 3
+
+/* State shared by all requests; used only on the API thread. */
+typedef struct api_ctx {
+	db *d;
+	const config *cfg;
+} api_ctx;
+
+/* One request, as the handler sees it. Strings are borrowed from
+ * libmicrohttpd or the request state and live until the response. */
+typedef struct api_req {
+	api_ctx *ctx;
+	struct MHD_Connection *conn;
+	const char *method;
+	const char *params[API_MAX_PARAMS]; /* path captures, in order */
+	const char *body;                    /* NUL-terminated, may be NULL */
+	size_t body_len;
+	db_account account;                  /* the authenticated caller */
+	time_t now;
+} api_req;
+
+/* The response a handler builds. */
+typedef struct api_resp {
+	unsigned status;
+	json_t *json;        /* owned; sent as application/json */
+	char *text;          /* owned; sent with ctype when json is NULL */
+	const char *ctype;
+} api_resp;
+
+typedef void (*api_handler)(api_req *rq, api_resp *rs);
+
+typedef enum api_auth { AUTH_NONE, AUTH_ACCOUNT, AUTH_ADMIN } api_auth;
+typedef enum api_body { BODY_NONE, BODY_JSON, BODY_TEXT } api_body;
+
+/* One route: method and path pattern ("{x}" captures a segment). Routes
+ * are tried in order; the first whose pattern and method match wins. */
+typedef struct api_route {
+	const char *method;
+	const char *pattern;
+	api_handler handler;
+	api_auth auth;
+	api_body body;
+} api_route;
+
+extern const api_route api_routes[];
+extern const size_t api_nroutes;
+
+/* Sets a JSON error response {"error": {"code", "message"[, "field"]
+ * [, "line"]}}. */
+void api_error(api_resp *rs, unsigned status, const char *code,
+	       const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* Maps an ax_err and its details to the right status and error body:
+ * EINVAL 422, ENOTFOUND 404, EEXIST/ECONFLICT 409, ETOOBIG 413, EBUSY 503,
+ * EDENIED 403, anything else 500 (details logged, not shown). */
+void api_error_ax(api_resp *rs, int err, const ax_errinfo *ei);
+
+/* Sets a JSON response; steals j. */
+void api_json(api_resp *rs, unsigned status, json_t *j);
+
+/* Parses the body as a JSON object; on failure sets a 400 and returns
+ * NULL. The caller owns the result. */
+json_t *api_body_object(api_req *rq, api_resp *rs);
+
+/* Reads optional member key of obj. Absent or null: returns true and
+ * leaves *out as it was. Wrong type: sets a 422 naming the field and
+ * returns false. */
+bool api_opt_string(json_t *obj, const char *key, const char **out,
+		    api_resp *rs);
+bool api_opt_int(json_t *obj, const char *key, long long *out, api_resp *rs);
+bool api_opt_bool(json_t *obj, const char *key, bool *out, api_resp *rs);
+
+/* Like api_opt_string, but absent is a 422 "is required". */
+bool api_req_string(json_t *obj, const char *key, const char **out,
+		    api_resp *rs);
+
+/* Reads a query-string argument, or NULL. */
+const char *api_query(api_req *rq, const char *key);
+
+/* Reads ?page=&per_page= (defaults 1 and 30, per_page at most 100). On a
+ * bad value sets a 422 and returns false. */
+bool api_page(api_req *rq, api_resp *rs, int64_t *page, int64_t *per_page);
+
+/* {"data": data, "pagination": {...}}; steals data. */
+json_t *api_paginated(json_t *data, int64_t page, int64_t per_page,
+		      int64_t total);
+
+/* ISO 8601 UTC text of a Unix time, as a JSON string. */
+json_t *api_time(int64_t t);
+
+/* Parses a positive decimal id from a path segment; false if not one. */
+bool api_parse_id(const char *s, int64_t *out);
+
+/* Handlers (one group per file). */
+void h_healthz(api_req *rq, api_resp *rs);
+void h_account_create(api_req *rq, api_resp *rs);
+void h_account_list(api_req *rq, api_resp *rs);
+void h_account_get(api_req *rq, api_resp *rs);
+void h_token_create(api_req *rq, api_resp *rs);
+void h_token_list(api_req *rq, api_resp *rs);
+void h_token_delete(api_req *rq, api_resp *rs);
+void h_zone_create(api_req *rq, api_resp *rs);
+void h_zone_list(api_req *rq, api_resp *rs);
+void h_zone_get(api_req *rq, api_resp *rs);
+void h_zone_update(api_req *rq, api_resp *rs);
+void h_zone_delete(api_req *rq, api_resp *rs);
+void h_record_list(api_req *rq, api_resp *rs);
+void h_record_create(api_req *rq, api_resp *rs);
+void h_record_batch(api_req *rq, api_resp *rs);
+void h_record_get(api_req *rq, api_resp *rs);
+void h_record_update(api_req *rq, api_resp *rs);
+void h_record_delete(api_req *rq, api_resp *rs);
+void h_zone_import(api_req *rq, api_resp *rs);
+void h_zone_export(api_req *rq, api_resp *rs);
+
+#endif

@@ -1,0 +1,393 @@
+/* h_zones.c -- zones: create, list, get, update (SOA, policy), delete. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_internal.h"
+#include "api_zone.h"
+#include "axfrd/edit.h"
+#include "axfrd/log.h"
+#include "axfrd/rr.h"
+#include "db/db_zone.h"
+
+json_t *api_zone_json(const db_zone *z)
+{
+	const zf_soa *s = &z->soa;
+
+	return json_pack("{s:I, s:s, s:I, s:I, s:s, s:{s:s, s:s, s:I, s:I, s:I, "
+			 "s:I, s:I}, s:b, s:o, s:o}",
+			 "id", (json_int_t)z->id, "name", z->name, "account_id",
+			 (json_int_t)z->account_id, "serial", (json_int_t)s->serial,
+			 "serial_policy", serial_policy_name(z->policy), "soa",
+			 "mname", s->mname, "rname", s->rname, "ttl", (json_int_t)s->ttl,
+			 "refresh", (json_int_t)s->refresh, "retry",
+			 (json_int_t)s->retry, "expire", (json_int_t)s->expire,
+			 "minimum", (json_int_t)s->minimum, "dnssec", z->dnssec,
+			 "created_at", api_time(z->created_at), "updated_at",
+			 api_time(z->updated_at));
+}
+
+bool api_zone_load(api_req *rq, api_resp *rs, db_zone *z)
+{
+	char *name = NULL;
+	int rc = rr_zone_name_normalize(rq->params[0], "zone", &name, NULL);
+
+	if (rc == AX_OK)
+		rc = db_zone_get(rq->ctx->d, rq->account.id, name, z);
+	if (rc != AX_OK) {
+		if (rc == AX_EINVAL || rc == AX_ENOTFOUND)
+			api_error(rs, 404, "not_found", NULL, "no such zone: %s",
+				  rq->params[0]);
+		else
+			api_error_ax(rs, rc, NULL);
+	}
+	free(name);
+	return rc == AX_OK;
+}
+
+bool api_zone_name(api_req *rq, api_resp *rs, char **name)
+{
+	if (rr_zone_name_normalize(rq->params[0], "zone", name, NULL) != AX_OK) {
+		api_error(rs, 404, "not_found", NULL, "no such zone: %s", rq->params[0]);
+		return false;
+	}
+	return true;
+}
+
+/* Normalizes a host name given in JSON (absolute, trailing dot optional)
+ * into an absolute name with the dot. */
+static int host_name(const char *in, const char *field, char **out,
+		     ax_errinfo *ei)
+{
+	char *norm = NULL;
+	int rc = rr_zone_name_normalize(in, field, &norm, ei);
+
+	*out = NULL;
+	if (rc != AX_OK)
+		return rc;
+	if (asprintf(out, "%s.", norm) < 0)
+		rc = AX_ENOMEM;
+	free(norm);
+	return rc;
+}
+
+/* An RNAME may be given as a mail address: "hostmaster@example.net". */
+static int mailbox_name(const char *in, char **out, ax_errinfo *ei)
+{
+	const char *at = strchr(in, '@');
+	char *copy;
+	int rc;
+
+	if (at == NULL)
+		return host_name(in, "soa.rname", out, ei);
+	if (memchr(in, '.', (size_t)(at - in)) != NULL || at == in)
+		return ax_fail(ei, AX_EINVAL, "soa.rname",
+			       "soa.rname: give the mailbox as a domain name "
+			       "(hostmaster.example.net) when its local part has dots");
+	if ((copy = strdup(in)) == NULL)
+		return AX_ENOMEM;
+	copy[at - in] = '.';
+	rc = host_name(copy, "soa.rname", out, ei);
+	free(copy);
+	return rc;
+}
+
+static bool soa_number(json_t *soa, const char *key, uint32_t *out,
+		       api_resp *rs)
+{
+	json_t *v = json_object_get(soa, key);
+
+	if (v == NULL || json_is_null(v))
+		return true;
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    json_integer_value(v) > 2147483647) {
+		char field[48];
+		snprintf(field, sizeof(field), "soa.%s", key);
+		api_error(rs, 422, "invalid_field", field,
+			  "%s: must be an integer from 0 to 2147483647", field);
+		return false;
+	}
+	*out = (uint32_t)json_integer_value(v);
+	return true;
+}
+
+/* Applies the members of a JSON "soa" object onto soa (all optional). */
+static bool soa_from_json(json_t *obj, zf_soa *soa, api_resp *rs)
+{
+	json_t *j = json_object_get(obj, "soa");
+	const char *mname = NULL, *rname = NULL;
+	ax_errinfo ei;
+	char *norm;
+
+	if (j == NULL || json_is_null(j))
+		return true;
+	if (!json_is_object(j)) {
+		api_error(rs, 422, "invalid_field", "soa", "soa: must be an object");
+		return false;
+	}
+	if (!api_opt_string(j, "mname", &mname, rs) ||
+	    !api_opt_string(j, "rname", &rname, rs))
+		return false;
+	ax_errinfo_clear(&ei);
+	if (mname != NULL) {
+		if (host_name(mname, "soa.mname", &norm, &ei) != AX_OK) {
+			api_error_ax(rs, AX_EINVAL, &ei);
+			return false;
+		}
+		free(soa->mname);
+		soa->mname = norm;
+	}
+	if (rname != NULL) {
+		if (mailbox_name(rname, &norm, &ei) != AX_OK) {
+			api_error_ax(rs, AX_EINVAL, &ei);
+			return false;
+		}
+		free(soa->rname);
+		soa->rname = norm;
+	}
+	return soa_number(j, "ttl", &soa->ttl, rs) &&
+	       soa_number(j, "refresh", &soa->refresh, rs) &&
+	       soa_number(j, "retry", &soa->retry, rs) &&
+	       soa_number(j, "expire", &soa->expire, rs) &&
+	       soa_number(j, "minimum", &soa->minimum, rs);
+}
+
+static bool policy_from_json(json_t *obj, serial_policy *p, api_resp *rs)
+{
+	const char *s = NULL;
+
+	if (!api_opt_string(obj, "serial_policy", &s, rs))
+		return false;
+	if (s != NULL && !serial_policy_parse(s, p)) {
+		api_error(rs, 422, "invalid_field", "serial_policy",
+			  "serial_policy: must be increment, unixtime or dateserial");
+		return false;
+	}
+	return true;
+}
+
+/* The apex name servers of a new zone: the "name_servers" array, or the
+ * configured defaults. */
+static bool name_servers(api_req *rq, json_t *obj, char ***out, size_t *n,
+			 api_resp *rs)
+{
+	json_t *arr = json_object_get(obj, "name_servers");
+	char *defaults = NULL;
+	const char *items[64];
+	size_t cnt = 0;
+	bool ok = true;
+
+	if (arr != NULL && !json_is_null(arr)) {
+		if (!json_is_array(arr) || json_array_size(arr) == 0 ||
+		    json_array_size(arr) > 64) {
+			api_error(rs, 422, "invalid_field", "name_servers",
+				  "name_servers: must be an array of 1 to 64 host names");
+			return false;
+		}
+		for (size_t i = 0; i < json_array_size(arr); i++) {
+			const char *s = json_string_value(json_array_get(arr, i));
+			if (s == NULL) {
+				char field[48];
+				snprintf(field, sizeof(field), "name_servers[%zu]", i);
+				api_error(rs, 422, "invalid_field", field,
+					  "%s: must be a host name", field);
+				return false;
+			}
+			items[cnt++] = s;
+		}
+	} else {
+		/* Checked at start-up by the configuration. */
+		const char *p = rq->ctx->cfg->default_name_servers;
+		if ((defaults = calloc(64, 256)) == NULL)
+			return false;
+		for (char *slot = defaults; cnt < 64; slot += 256) {
+			size_t len = strcspn(p, ",");
+			if (config_list_item(p, len, slot, 256))
+				items[cnt++] = slot;
+			if (p[len] == '\0')
+				break;
+			p += len + 1;
+		}
+	}
+	*out = calloc(cnt + 1, sizeof(**out));
+	*n = 0;
+	for (size_t i = 0; ok && *out != NULL && i < cnt; i++) {
+		ax_errinfo ei;
+		char field[48];
+		ax_errinfo_clear(&ei);
+		snprintf(field, sizeof(field), "name_servers[%zu]", i);
+		if (host_name(items[i], field, &(*out)[i], &ei) != AX_OK) {
+			api_error_ax(rs, AX_EINVAL, &ei);
+			ok = false;
+		}
+		*n = i + 1;
+	}
+	free(defaults);
+	return ok && *out != NULL;
+}
+
+static void free_strv(char **v, size_t n)
+{
+	for (size_t i = 0; v != NULL && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* The SOA of a new zone from the configured defaults. */
+static int default_soa(const config *cfg, char *const *ns, zf_soa *soa)
+{
+	ax_errinfo ei;
+	int rc = AX_OK;
+
+	memset(soa, 0, sizeof(*soa));
+	if (cfg->soa_mname[0] != '\0')
+		rc = host_name(cfg->soa_mname, "soa-mname", &soa->mname, &ei);
+	else
+		soa->mname = strdup(ns[0]);
+	if (rc == AX_OK)
+		rc = mailbox_name(cfg->soa_rname, &soa->rname, &ei);
+	if (rc == AX_OK && (soa->mname == NULL || soa->rname == NULL))
+		rc = AX_ENOMEM;
+	soa->ttl = (uint32_t)cfg->soa_ttl;
+	soa->refresh = (uint32_t)cfg->soa_refresh;
+	soa->retry = (uint32_t)cfg->soa_retry;
+	soa->expire = (uint32_t)cfg->soa_expire;
+	soa->minimum = (uint32_t)cfg->soa_minimum;
+	return rc;
+}
+
+void h_zone_create(api_req *rq, api_resp *rs)
+{
+	const config *cfg = rq->ctx->cfg;
+	json_t *body = api_body_object(rq, rs);
+	const char *name = NULL;
+	long long ttl = cfg->default_ttl;
+	char **ns = NULL;
+	size_t nns = 0;
+	db_zone z = {0};
+	ax_errinfo ei;
+	int rc;
+
+	ax_errinfo_clear(&ei);
+	if (body == NULL || !api_req_string(body, "name", &name, rs))
+		goto cleanup;
+	if ((rc = rr_zone_name_normalize(name, "name", &z.name, &ei)) != AX_OK) {
+		api_error_ax(rs, rc, &ei);
+		goto cleanup;
+	}
+	serial_policy_parse(cfg->serial_policy, &z.policy);
+	if (!policy_from_json(body, &z.policy, rs) ||
+	    !api_opt_int(body, "ttl", &ttl, rs) ||
+	    !name_servers(rq, body, &ns, &nns, rs))
+		goto cleanup;
+	if ((rc = rr_ttl_check(ttl, &ei)) != AX_OK ||
+	    (rc = default_soa(cfg, ns, &z.soa)) != AX_OK) {
+		api_error_ax(rs, rc, &ei);
+		goto cleanup;
+	}
+	if (!soa_from_json(body, &z.soa, rs))
+		goto cleanup;
+	z.account_id = rq->account.id;
+	z.soa.serial = serial_initial(z.policy, rq->now);
+	z.created_at = z.updated_at = rq->now;
+	if ((rc = edit_create_zone(rq->ctx->d, &z, ns, nns, (uint32_t)ttl, &ei)) != AX_OK) {
+		api_error_ax(rs, rc, &ei);
+		goto cleanup;
+	}
+	api_json(rs, 201, api_zone_json(&z));
+cleanup:
+	free_strv(ns, nns);
+	db_zone_clear(&z);
+	json_decref(body);
+}
+
+void h_zone_list(api_req *rq, api_resp *rs)
+{
+	int64_t page, per_page, total;
+	db_zone *zones;
+	size_t n;
+	json_t *data;
+	int rc;
+
+	if (!api_page(rq, rs, &page, &per_page))
+		return;
+	rc = db_zone_list(rq->ctx->d, rq->account.id, (page - 1) * per_page,
+			  per_page, &zones, &n, &total);
+	if (rc != AX_OK) {
+		api_error_ax(rs, rc, NULL);
+		return;
+	}
+	data = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(data, api_zone_json(&zones[i]));
+	db_zone_array_free(zones, n);
+	api_json(rs, 200, api_paginated(data, page, per_page, total));
+}
+
+void h_zone_get(api_req *rq, api_resp *rs)
+{
+	db_zone z;
+
+	if (!api_zone_load(rq, rs, &z))
+		return;
+	api_json(rs, 200, api_zone_json(&z));
+	db_zone_clear(&z);
+}
+
+void h_zone_update(api_req *rq, api_resp *rs)
+{
+	json_t *body = api_body_object(rq, rs);
+	char *name = NULL;
+	edit *e = NULL;
+	serial_policy policy;
+	zf_soa soa = {0};
+	uint32_t serial;
+	ax_errinfo ei;
+	int rc;
+
+	ax_errinfo_clear(&ei);
+	if (body == NULL || !api_zone_name(rq, rs, &name))
+		goto cleanup;
+	if ((rc = edit_begin(rq->ctx->d, rq->account.id, name, rq->now, &e)) != AX_OK) {
+		api_error_ax(rs, rc, &ei);
+		goto cleanup;
+	}
+	policy = edit_zone(e)->policy;
+	soa = edit_zone(e)->soa;
+	soa.mname = strdup(soa.mname);
+	soa.rname = strdup(soa.rname);
+	if (soa.mname == NULL || soa.rname == NULL) {
+		api_error_ax(rs, AX_ENOMEM, NULL);
+		goto cleanup;
+	}
+	if (!policy_from_json(body, &policy, rs) || !soa_from_json(body, &soa, rs))
+		goto cleanup;
+	if ((rc = edit_set_policy(e, policy)) != AX_OK ||
+	    (rc = edit_set_soa(e, &soa)) != AX_OK ||
+	    (rc = edit_commit(e, &serial, &ei)) != AX_OK) {
+		api_error_ax(rs, rc, &ei);
+		goto cleanup;
+	}
+	api_json(rs, 200, api_zone_json(edit_zone(e)));
+cleanup:
+	zf_soa_clear(&soa);
+	edit_free(e);
+	free(name);
+	json_decref(body);
+}
+
+void h_zone_delete(api_req *rq, api_resp *rs)
+{
+	db_zone z;
+	int rc;
+
+	if (!api_zone_load(rq, rs, &z))
+		return;
+	if ((rc = db_zone_delete(rq->ctx->d, z.id)) != AX_OK) {
+		api_error_ax(rs, rc, NULL);
+	} else {
+		log_info("api", "zone %s deleted (serial was %u)", z.name, z.soa.serial);
+		rs->status = 204;
+	}
+	db_zone_clear(&z);
+}

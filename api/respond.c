@@ -1,0 +1,228 @@
+/* respond.c -- JSON responses, errors, request-field and query helpers
+ * shared by the API handlers. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_internal.h"
+#include "axfrd/log.h"
+
+void api_json(api_resp *rs, unsigned status, json_t *j)
+{
+	json_decref(rs->json);
+	rs->status = status;
+	rs->json = j;
+}
+
+static void error_body(api_resp *rs, unsigned status, const char *code,
+		       const char *field, unsigned line, const char *msg)
+{
+	json_t *err = json_pack("{s:s, s:s}", "code", code, "message", msg);
+
+	if (err != NULL && field != NULL && field[0] != '\0')
+		json_object_set_new(err, "field", json_string(field));
+	if (err != NULL && line > 0)
+		json_object_set_new(err, "line", json_integer(line));
+	api_json(rs, status, json_pack("{s:o*}", "error", err));
+}
+
+void api_error(api_resp *rs, unsigned status, const char *code,
+	       const char *field, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	error_body(rs, status, code, field, 0, msg);
+}
+
+void api_error_ax(api_resp *rs, int err, const ax_errinfo *ei)
+{
+	const char *msg = ei != NULL && ei->msg[0] ? ei->msg : ax_strerror(err);
+	const char *field = ei != NULL ? ei->field : NULL;
+	unsigned line = ei != NULL ? ei->line : 0;
+
+	switch (err) {
+	case AX_EINVAL:
+		error_body(rs, 422, "invalid_field", field, line, msg);
+		return;
+	case AX_ENOTFOUND:
+		error_body(rs, 404, "not_found", NULL, 0, msg);
+		return;
+	case AX_EEXIST:
+	case AX_ECONFLICT:
+		error_body(rs, 409, "conflict", field, line, msg);
+		return;
+	case AX_ETOOBIG:
+		error_body(rs, 413, "payload_too_large", NULL, 0, msg);
+		return;
+	case AX_EBUSY:
+		error_body(rs, 503, "busy", NULL, 0, "the store is busy; retry");
+		return;
+	case AX_EDENIED:
+		error_body(rs, 403, "forbidden", NULL, 0, msg);
+		return;
+	default:
+		log_err("api", "internal error: %s (%s)", ax_strerror(err), msg);
+		error_body(rs, 500, "internal", NULL, 0, "internal error");
+	}
+}
+
+json_t *api_body_object(api_req *rq, api_resp *rs)
+{
+	json_error_t jerr;
+	json_t *j;
+
+	if (rq->body == NULL || rq->body_len == 0) {
+		api_error(rs, 400, "invalid_json", NULL, "a JSON object body is required");
+		return NULL;
+	}
+	j = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (j == NULL) {
+		api_error(rs, 400, "invalid_json", NULL, "malformed JSON at line %d: %s",
+			  jerr.line, jerr.text);
+		return NULL;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		api_error(rs, 400, "invalid_json", NULL, "the body must be a JSON object");
+		return NULL;
+	}
+	return j;
+}
+
+bool api_opt_string(json_t *obj, const char *key, const char **out,
+		    api_resp *rs)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (v == NULL || json_is_null(v))
+		return true;
+	if (!json_is_string(v)) {
+		api_error(rs, 422, "invalid_field", key, "%s: must be a string", key);
+		return false;
+	}
+	if (strlen(json_string_value(v)) != json_string_length(v)) {
+		api_error(rs, 422, "invalid_field", key, "%s: must not contain NUL", key);
+		return false;
+	}
+	*out = json_string_value(v);
+	return true;
+}
+
+bool api_req_string(json_t *obj, const char *key, const char **out,
+		    api_resp *rs)
+{
+	const char *v = NULL;
+
+	if (!api_opt_string(obj, key, &v, rs))
+		return false;
+	if (v == NULL) {
+		api_error(rs, 422, "invalid_field", key, "%s: is required", key);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+bool api_opt_int(json_t *obj, const char *key, long long *out, api_resp *rs)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (v == NULL || json_is_null(v))
+		return true;
+	if (!json_is_integer(v)) {
+		api_error(rs, 422, "invalid_field", key, "%s: must be an integer", key);
+		return false;
+	}
+	*out = json_integer_value(v);
+	return true;
+}
+
+bool api_opt_bool(json_t *obj, const char *key, bool *out, api_resp *rs)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (v == NULL || json_is_null(v))
+		return true;
+	if (!json_is_boolean(v)) {
+		api_error(rs, 422, "invalid_field", key, "%s: must be true or false", key);
+		return false;
+	}
+	*out = json_is_true(v);
+	return true;
+}
+
+const char *api_query(api_req *rq, const char *key)
+{
+	return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+/* Parses a query integer in [min, max]; absent keeps *out. */
+static bool query_int(api_req *rq, api_resp *rs, const char *key, int64_t min,
+		      int64_t max, int64_t *out)
+{
+	const char *s = api_query(rq, key);
+	char *end;
+	long long v;
+
+	if (s == NULL)
+		return true;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
+		api_error(rs, 422, "invalid_field", key,
+			  "%s: must be an integer from %lld to %lld", key,
+			  (long long)min, (long long)max);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+bool api_page(api_req *rq, api_resp *rs, int64_t *page, int64_t *per_page)
+{
+	*page = 1;
+	*per_page = 30;
+	return query_int(rq, rs, "page", 1, 1000000000, page) &&
+	       query_int(rq, rs, "per_page", 1, 100, per_page);
+}
+
+json_t *api_paginated(json_t *data, int64_t page, int64_t per_page,
+		      int64_t total)
+{
+	return json_pack("{s:o, s:{s:I, s:I, s:I, s:I}}", "data", data,
+			 "pagination", "page", (json_int_t)page, "per_page",
+			 (json_int_t)per_page, "total_entries", (json_int_t)total,
+			 "total_pages", (json_int_t)((total + per_page - 1) / per_page));
+}
+
+json_t *api_time(int64_t t)
+{
+	char buf[32];
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_string(buf);
+}
+
+bool api_parse_id(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v <= 0)
+		return false;
+	*out = v;
+	return true;
+}

@@ -1,0 +1,181 @@
+/* main.c -- axfrd: reads the settings, opens the store, creates the admin
+ * on first start, starts the API and waits for SIGTERM/SIGINT. */
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/api.h"
+#include "config.h"
+#include "db/db.h"
+#include "log.h"
+#include "token.h"
+
+#define EXIT_USAGE 2
+
+/* Settings from the embedded defaults, then --config FILE, then the
+ * other flags (so flags override the file whatever their order). */
+static int load_settings(int argc, char **argv, config *cfg, bool *check_only,
+			 ax_errinfo *ei)
+{
+	const char *file = NULL;
+	int rc;
+
+	*check_only = false;
+	if ((rc = config_defaults(cfg)) != AX_OK)
+		return rc;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			file = argv[++i];
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			file = argv[i] + 9;
+	}
+	if (file != NULL && (rc = config_load_file(cfg, file, ei)) != AX_OK)
+		return rc;
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i], *eq, *value;
+		char key[64];
+
+		if (strcmp(arg, "--check-config") == 0) {
+			*check_only = true;
+			continue;
+		}
+		if (strncmp(arg, "--", 2) != 0)
+			return ax_fail(ei, AX_EINVAL, arg, "unexpected argument '%s'", arg);
+		arg += 2;
+		eq = strchr(arg, '=');
+		snprintf(key, sizeof(key), "%.*s", eq ? (int)(eq - arg) : (int)strlen(arg),
+			 arg);
+		if (eq != NULL) {
+			value = eq + 1;
+		} else if (i + 1 < argc) {
+			value = argv[++i];
+		} else {
+			return ax_fail(ei, AX_EINVAL, key, "--%s needs a value", key);
+		}
+		if (strcmp(key, "config") == 0)
+			continue;
+		if ((rc = config_set(cfg, key, value, ei)) != AX_OK) {
+			if (!config_has_key(key))
+				ax_fail(ei, rc, key, "unknown option --%s (see --help)", key);
+			return rc;
+		}
+	}
+	return config_validate(cfg, ei);
+}
+
+static int open_store(const config *cfg, db **d, ax_errinfo *ei)
+{
+	db_options opt = {
+		.sync_full = strcmp(cfg->db_synchronous, "full") == 0,
+		.busy_timeout_ms = (int)cfg->db_busy_timeout,
+	};
+	char generated[TOKEN_LEN + 1];
+	bool created;
+	int rc;
+
+	if ((rc = db_open(cfg->db, &opt, d, ei)) != AX_OK)
+		return rc;
+	rc = token_bootstrap_admin(*d, getenv("AXFRD_ADMIN_TOKEN"), time(NULL),
+				   generated, &created, ei);
+	if (rc != AX_OK) {
+		db_close(*d);
+		*d = NULL;
+		return rc;
+	}
+	if (created && generated[0] != '\0') {
+		/* Printed once, on stdout, never logged. */
+		printf("admin token: %s\n", generated);
+		fflush(stdout);
+		memset(generated, 0, sizeof(generated));
+	}
+	if (created)
+		log_info("main", "created the admin account; its token %s",
+			 getenv("AXFRD_ADMIN_TOKEN") ? "is AXFRD_ADMIN_TOKEN" :
+			 "was printed on stdout");
+	return AX_OK;
+}
+
+/* Logs the API's address with the port actually bound (port 0 in the
+ * settings means "any free port"; tests read this line). */
+static void log_listening(const config_addr *a, uint16_t port)
+{
+	char host[INET6_ADDRSTRLEN];
+	bool v6 = a->ss.ss_family == AF_INET6;
+	const void *src = v6 ? (const void *)&((const struct sockaddr_in6 *)&a->ss)->sin6_addr :
+			  (const void *)&((const struct sockaddr_in *)&a->ss)->sin_addr;
+
+	inet_ntop(a->ss.ss_family, src, host, sizeof(host));
+	log_info("api", "listening on http://%s%s%s:%u", v6 ? "[" : "", host,
+		 v6 ? "]" : "", port);
+}
+
+/* Blocks until SIGTERM or SIGINT; returns the signal. */
+static int wait_for_signal(const sigset_t *set)
+{
+	int sig = 0;
+
+	while (sigwait(set, &sig) != 0)
+		;
+	return sig;
+}
+
+int main(int argc, char **argv)
+{
+	config cfg;
+	bool check_only;
+	ax_errinfo ei;
+	api_server *api = NULL;
+	db *d = NULL;
+	sigset_t set;
+	uint16_t port;
+	log_level lvl;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			config_print_help();
+			return 0;
+		}
+	}
+	ax_errinfo_clear(&ei);
+	if ((rc = load_settings(argc, argv, &cfg, &check_only, &ei)) != AX_OK) {
+		fprintf(stderr, "axfrd: %s\n", ei.msg[0] ? ei.msg : ax_strerror(rc));
+		config_free(&cfg);
+		return EXIT_USAGE;
+	}
+	if (check_only) {
+		printf("configuration ok\n");
+		config_free(&cfg);
+		return 0;
+	}
+	log_level_parse(cfg.log_level, &lvl);
+	log_set_level(lvl);
+
+	/* Signals are taken synchronously by this thread; block them before
+	 * any other thread starts so that none of them receives one. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((rc = open_store(&cfg, &d, &ei)) != AX_OK ||
+	    (rc = api_start(&cfg, d, &api, &port, &ei)) != AX_OK) {
+		log_err("main", "%s", ei.msg[0] ? ei.msg : ax_strerror(rc));
+		db_close(d);
+		config_free(&cfg);
+		return 1;
+	}
+	log_info("main", "store %s, schema version %d", cfg.db, db_schema_version());
+	log_listening(&cfg.api_listen, port);
+	int sig = wait_for_signal(&set);
+	log_info("main", "%s received, shutting down", strsignal(sig));
+	api_stop(api);  /* finishes the request in progress, closes the store */
+	config_free(&cfg);
+	log_info("main", "stopped");
+	return 0;
+}
