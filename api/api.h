@@ -10,13 +10,19 @@
 
 typedef struct api_server api_server;
 
+/* Called on the API thread after a committed change to what a zone
+ * exports or to who may transfer it (records, SOA, secondary DNS), and
+ * after a zone is deleted. Must be thread-safe and quick. */
+typedef void (*api_change_fn)(void *arg, const char *zone);
+
 /*
  * Starts the API on cfg->api_listen. The server takes over d: from now on
  * only the API thread uses it, and api_stop closes it. cfg must outlive
  * the server. *port receives the bound port (useful with port 0).
+ * on_change (may be NULL) hears of every zone change.
  */
-int api_start(const config *cfg, db *d, api_server **out, uint16_t *port,
-	      ax_errinfo *ei);
+int api_start(const config *cfg, db *d, api_change_fn on_change, void *arg,
+	      api_server **out, uint16_t *port, ax_errinfo *ei);
 
 /* Stops accepting, lets the request in progress finish, closes the
  * store. Accepts NULL. */

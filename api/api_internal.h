@@ -20,6 +20,8 @@
 typedef struct api_ctx {
 	db *d;
 	const config *cfg;
+	void (*on_change)(void *arg, const char *zone);
+	void *change_arg;
 } api_ctx;
 
 /* One request, as the handler sees it. Strings are borrowed from
@@ -105,6 +107,10 @@ json_t *api_paginated(json_t *data, int64_t page, int64_t per_page,
 /* ISO 8601 UTC text of a Unix time, as a JSON string. */
 json_t *api_time(int64_t t);
 
+/* Tells the DNS side that zone (normalized name) changed; call after the
+ * change committed. */
+void api_zone_changed(api_req *rq, const char *zone);
+
 /* Parses a positive decimal id from a path segment; false if not one. */
 bool api_parse_id(const char *s, int64_t *out);
 
@@ -129,5 +135,20 @@ void h_record_update(api_req *rq, api_resp *rs);
 void h_record_delete(api_req *rq, api_resp *rs);
 void h_zone_import(api_req *rq, api_resp *rs);
 void h_zone_export(api_req *rq, api_resp *rs);
+void h_provider_list(api_req *rq, api_resp *rs);
+void h_nsset_list(api_req *rq, api_resp *rs);
+void h_nsset_create(api_req *rq, api_resp *rs);
+void h_nsset_get(api_req *rq, api_resp *rs);
+void h_nsset_update(api_req *rq, api_resp *rs);
+void h_nsset_delete(api_req *rq, api_resp *rs);
+void h_secondary_get(api_req *rq, api_resp *rs);
+void h_secondary_put(api_req *rq, api_resp *rs);
+void h_secondary_patch(api_req *rq, api_resp *rs);
+void h_secondary_delete(api_req *rq, api_resp *rs);
+void h_secondary_events(api_req *rq, api_resp *rs);
+void h_tsig_list(api_req *rq, api_resp *rs);
+void h_tsig_create(api_req *rq, api_resp *rs);
+void h_tsig_get(api_req *rq, api_resp *rs);
+void h_tsig_delete(api_req *rq, api_resp *rs);
 
 #endif

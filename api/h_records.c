@@ -159,6 +159,7 @@ void h_record_create(api_req *rq, api_resp *rs)
 		api_error_ax(rs, rc, &ei);
 		goto cleanup;
 	}
+	api_zone_changed(rq, edit_zone(e)->name);
 	api_json(rs, 201, record_json(&r));
 cleanup:
 	rr_record_clear(&r);
@@ -213,6 +214,7 @@ void h_record_update(api_req *rq, api_resp *rs)
 		api_error_ax(rs, rc, &ei);
 		goto cleanup;
 	}
+	api_zone_changed(rq, edit_zone(e)->name);
 	api_json(rs, 200, record_json(&r));
 cleanup:
 	rr_record_clear(&cur);
@@ -239,6 +241,7 @@ void h_record_delete(api_req *rq, api_resp *rs)
 		   (rc = edit_commit(e, &serial, &ei)) != AX_OK) {
 		api_error_ax(rs, rc, &ei);
 	} else {
+		api_zone_changed(rq, edit_zone(e)->name);
 		rs->status = 204;
 	}
 	edit_free(e);
@@ -338,6 +341,7 @@ void h_record_batch(api_req *rq, api_resp *rs)
 	}
 	if ((rc = edit_commit(e, &serial, &ei)) != AX_OK)
 		goto fail;
+	api_zone_changed(rq, edit_zone(e)->name);
 	added = json_array();
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(added, record_json(&recs[i]));

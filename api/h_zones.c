@@ -8,6 +8,7 @@
 #include "axfrd/edit.h"
 #include "axfrd/log.h"
 #include "axfrd/rr.h"
+#include "db/db_secondary.h"
 #include "db/db_zone.h"
 
 json_t *api_zone_json(const db_zone *z)
@@ -294,6 +295,7 @@ void h_zone_create(api_req *rq, api_resp *rs)
 		api_error_ax(rs, rc, &ei);
 		goto cleanup;
 	}
+	api_zone_changed(rq, z.name);
 	api_json(rs, 201, api_zone_json(&z));
 cleanup:
 	free_strv(ns, nns);
@@ -334,6 +336,37 @@ void h_zone_get(api_req *rq, api_resp *rs)
 	db_zone_clear(&z);
 }
 
+/* Applies "dnssec" of the body. axfrd does not sign zones: the flag says
+ * that the provider's platform serves the zone signed, and secondary DNS
+ * is refused while it is set (and the reverse). */
+static bool dnssec_from_json(api_req *rq, json_t *obj, edit *e, api_resp *rs)
+{
+	const db_zone *z = edit_zone(e);
+	bool on = z->dnssec, secondary = false;
+	int rc;
+
+	if (!api_opt_bool(obj, "dnssec", &on, rs))
+		return false;
+	if (on == z->dnssec)
+		return true;
+	if (on && (rc = db_secondary_exists(rq->ctx->d, z->id, &secondary)) != AX_OK) {
+		api_error_ax(rs, rc, NULL);
+		return false;
+	}
+	if (secondary) {
+		api_error(rs, 409, "conflict", "dnssec", "DNSSEC cannot be enabled on "
+			  "zone %s while secondary DNS is on: the zone is transferred "
+			  "without the signatures the signing platform adds, so the "
+			  "secondaries would serve it unsigned or with stale signatures "
+			  "and validating resolvers would reject their answers. Delete "
+			  "the secondary DNS configuration first", z->name);
+		return false;
+	}
+	if ((rc = edit_set_dnssec(e, on)) != AX_OK)
+		api_error_ax(rs, rc, NULL);
+	return rc == AX_OK;
+}
+
 void h_zone_update(api_req *rq, api_resp *rs)
 {
 	json_t *body = api_body_object(rq, rs);
@@ -360,7 +393,8 @@ void h_zone_update(api_req *rq, api_resp *rs)
 		api_error_ax(rs, AX_ENOMEM, NULL);
 		goto cleanup;
 	}
-	if (!policy_from_json(body, &policy, rs) || !soa_from_json(body, &soa, rs))
+	if (!policy_from_json(body, &policy, rs) || !soa_from_json(body, &soa, rs) ||
+	    !dnssec_from_json(rq, body, e, rs))
 		goto cleanup;
 	if ((rc = edit_set_policy(e, policy)) != AX_OK ||
 	    (rc = edit_set_soa(e, &soa)) != AX_OK ||
@@ -368,6 +402,7 @@ void h_zone_update(api_req *rq, api_resp *rs)
 		api_error_ax(rs, rc, &ei);
 		goto cleanup;
 	}
+	api_zone_changed(rq, edit_zone(e)->name);
 	api_json(rs, 200, api_zone_json(edit_zone(e)));
 cleanup:
 	zf_soa_clear(&soa);
@@ -387,6 +422,7 @@ void h_zone_delete(api_req *rq, api_resp *rs)
 		api_error_ax(rs, rc, NULL);
 	} else {
 		log_info("api", "zone %s deleted (serial was %u)", z.name, z.soa.serial);
+		api_zone_changed(rq, z.name);
 		rs->status = 204;
 	}
 	db_zone_clear(&z);

@@ -212,6 +212,12 @@ json_t *api_time(int64_t t)
 	return json_string(buf);
 }
 
+void api_zone_changed(api_req *rq, const char *zone)
+{
+	if (rq->ctx->on_change != NULL)
+		rq->ctx->on_change(rq->ctx->change_arg, zone);
+}
+
 bool api_parse_id(const char *s, int64_t *out)
 {
 	char *end;

@@ -22,6 +22,8 @@ struct edit {
 	time_t now;
 	bool open;           /* transaction still open */
 	bool soa_changed;    /* SOA fields other than the serial changed */
+	bool bump;           /* the export changed without a record change */
+	bool managed_ok;     /* may change records managed by secondary DNS */
 	uint32_t old_serial;
 	zf_soa old_soa;      /* SOA before the edit, for the journal */
 	rr_list dels, adds;  /* journal: removed and added records */
@@ -158,9 +160,38 @@ const db_zone *edit_zone(const edit *e)
 	return &e->zone;
 }
 
+void edit_bump(edit *e)
+{
+	e->bump = true;
+}
+
+void edit_allow_managed(edit *e)
+{
+	e->managed_ok = true;
+}
+
+/* Records that the zone's secondary DNS configuration added belong to it:
+ * only the configuration's own edit may change or remove them. */
+static int refuse_managed(edit *e, int64_t id, ax_errinfo *ei)
+{
+	bool managed;
+	int rc;
+
+	if (e->managed_ok)
+		return AX_OK;
+	if ((rc = db_record_managed(e->d, e->zone.id, id, &managed)) != AX_OK ||
+	    !managed)
+		return rc;
+	return ax_fail(ei, AX_ECONFLICT, "id",
+		       "record %lld was added by the zone's secondary DNS "
+		       "configuration; change it with PATCH or remove it with "
+		       "DELETE /v1/zones/%s/secondary_dns", (long long)id,
+		       e->zone.name);
+}
+
 bool edit_changed(const edit *e)
 {
-	return e->soa_changed || e->dels.n > 0 || e->adds.n > 0;
+	return e->bump || e->soa_changed || e->dels.n > 0 || e->adds.n > 0;
 }
 
 int edit_add(edit *e, rr_record *r, ax_errinfo *ei)
@@ -203,7 +234,8 @@ int edit_delete(edit *e, int64_t id, rr_record *old, ax_errinfo *ei)
 				e->zone.name, (long long)id);
 		return rc;
 	}
-	if ((rc = db_record_delete(e->d, e->zone.id, id)) == AX_OK &&
+	if ((rc = refuse_managed(e, id, ei)) == AX_OK &&
+	    (rc = db_record_delete(e->d, e->zone.id, id)) == AX_OK &&
 	    (rc = touch(e, cur.name)) == AX_OK)
 		rc = journal_removal(e, &cur);
 	if (rc == AX_OK && old != NULL)
@@ -227,6 +259,10 @@ int edit_update(edit *e, const rr_record *r, ax_errinfo *ei)
 	if (rr_equal(&cur, r)) {
 		rr_record_clear(&cur);
 		return AX_OK;
+	}
+	if ((rc = refuse_managed(e, r->id, ei)) != AX_OK) {
+		rr_record_clear(&cur);
+		return rc;
 	}
 	rc = db_record_update(e->d, e->zone.id, r, e->now);
 	if (rc == AX_EEXIST)
@@ -425,6 +461,15 @@ void edit_free(edit *e)
 	free(e);
 }
 
+int edit_set_dnssec(edit *e, bool on)
+{
+	int rc = db_zone_set_dnssec(e->d, e->zone.id, on);
+
+	if (rc == AX_OK)
+		e->zone.dnssec = on;
+	return rc;
+}
+
 int edit_set_policy(edit *e, serial_policy policy)
 {
 	int rc = db_zone_set_policy(e->d, e->zone.id, policy);
@@ -452,6 +497,16 @@ static int rr_ptr_cmp(const void *a, const void *b)
 	return rr_key_cmp(*(rr_record *const *)a, *(rr_record *const *)b);
 }
 
+/* Whether record id belongs to the secondary DNS configuration: an import
+ * leaves such records as they are (a store error counts as managed, so
+ * that the record is left alone). */
+static bool is_managed(edit *e, int64_t id)
+{
+	bool managed;
+
+	return db_record_managed(e->d, e->zone.id, id, &managed) != AX_OK || managed;
+}
+
 /* Applies one file record against the sorted current records. */
 static int import_one(edit *e, rr_record *f, rr_record **sorted, size_t ncur,
 		      bool *keep, rr_record *cur, edit_import_counts *counts,
@@ -474,7 +529,7 @@ static int import_one(edit *e, rr_record *f, rr_record **sorted, size_t ncur,
 	if (keep[j])
 		return AX_OK;
 	keep[j] = true;
-	if ((*hit)->ttl == f->ttl) {
+	if ((*hit)->ttl == f->ttl || is_managed(e, (*hit)->id)) {
 		counts->unchanged++;
 		return AX_OK;
 	}
@@ -508,7 +563,7 @@ int edit_import(edit *e, rr_record *recs, size_t n, bool replace,
 	for (size_t i = 0; i < n && rc == AX_OK; i++)
 		rc = import_one(e, &recs[i], sorted, ncur, keep, cur, counts, ei);
 	for (size_t j = 0; replace && j < ncur && rc == AX_OK; j++) {
-		if (keep[j])
+		if (keep[j] || is_managed(e, cur[j].id))
 			continue;
 		if ((rc = edit_delete(e, cur[j].id, NULL, ei)) == AX_OK)
 			counts->deleted++;

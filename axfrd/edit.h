@@ -59,6 +59,21 @@ typedef struct edit_import_counts {
 int edit_import(edit *e, rr_record *recs, size_t n, bool replace,
 		edit_import_counts *counts, ax_errinfo *ei);
 
+/* Marks the zone as changed although no stored record changed: its
+ * export did (an ALIAS target's addresses, the URL redirector). The commit
+ * bumps the serial and journals only the SOA change. */
+void edit_bump(edit *e);
+
+/* Lets this edit delete and update the records that the zone's secondary
+ * DNS configuration manages. Without it edit_delete and edit_update
+ * refuse them with AX_ECONFLICT, and edit_import leaves them alone. */
+void edit_allow_managed(edit *e);
+
+/* Sets the zone's DNSSEC flag (axfrd does not sign: the flag says the
+ * provider's platform serves the zone signed; it does not change the
+ * export, so on its own it does not bump the serial). */
+int edit_set_dnssec(edit *e, bool on);
+
 /* True when the edit changed something so far. */
 bool edit_changed(const edit *e);
 

@@ -192,6 +192,55 @@ int db_record_delete(db *d, int64_t zone_id, int64_t id)
 	return sqlite3_changes(d->conn) > 0 ? AX_OK : AX_ENOTFOUND;
 }
 
+int db_record_managed(db *d, int64_t zone_id, int64_t id, bool *managed)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*managed = false;
+	if ((rc = db_prepare(d, "SELECT managed_by IS NOT NULL FROM records "
+			     "WHERE zone_id = ? AND id = ?", &st)) != AX_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, zone_id);
+	sqlite3_bind_int64(st, 2, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*managed = sqlite3_column_int(st, 0) != 0;
+	rc = rc == SQLITE_ROW ? AX_OK : rc == SQLITE_DONE ? AX_ENOTFOUND : db_err(rc);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int db_record_set_managed(db *d, int64_t zone_id, int64_t id)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = db_prepare(d, "UPDATE records SET managed_by = 'secondary_dns' "
+			     "WHERE zone_id = ? AND id = ?", &st)) != AX_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, zone_id);
+	sqlite3_bind_int64(st, 2, id);
+	if ((rc = db_exec_stmt(d, st)) != AX_OK)
+		return rc;
+	return sqlite3_changes(d->conn) > 0 ? AX_OK : AX_ENOTFOUND;
+}
+
+int db_record_managed_list(db *d, int64_t zone_id, rr_record **out, size_t *n)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = db_prepare(d, "SELECT id, name, type, ttl, content FROM records "
+			     "WHERE zone_id = ? AND managed_by IS NOT NULL ORDER BY id",
+			     &st)) != AX_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, zone_id);
+	return read_records(st, out, n);
+}
+
 int db_journal_add(db *d, int64_t zone_id, uint32_t serial_from,
 		   uint32_t serial_to, const db_journal_rr *rrs, size_t n,
 		   int64_t now)

@@ -2,6 +2,7 @@
 #ifndef AXFRD_DB_RECORD_H
 #define AXFRD_DB_RECORD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,20 @@ int db_record_update(db *d, int64_t zone_id, const rr_record *r, int64_t now);
 
 /* Deletes one record; AX_ENOTFOUND if absent. */
 int db_record_delete(db *d, int64_t zone_id, int64_t id);
+
+/* Records added by a zone's secondary DNS configuration are marked as
+ * managed: the records API may not change them, and the configuration
+ * removes exactly them. */
+
+/* Whether record id of zone_id is managed; AX_ENOTFOUND if absent. */
+int db_record_managed(db *d, int64_t zone_id, int64_t id, bool *managed);
+
+/* Marks record id of zone_id as managed by the secondary DNS
+ * configuration. */
+int db_record_set_managed(db *d, int64_t zone_id, int64_t id);
+
+/* The managed records of a zone, ordered by id. */
+int db_record_managed_list(db *d, int64_t zone_id, rr_record **out, size_t *n);
 
 /* One removed ("del") or added ("add") record of a journal entry. */
 typedef struct db_journal_rr {

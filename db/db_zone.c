@@ -199,3 +199,16 @@ int db_zone_set_policy(db *d, int64_t zone_id, serial_policy policy)
 	sqlite3_bind_int64(st, 2, zone_id);
 	return db_exec_stmt(d, st);
 }
+
+int db_zone_set_dnssec(db *d, int64_t zone_id, bool on)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = db_prepare(d, "UPDATE zones SET dnssec = ? WHERE id = ?",
+			     &st)) != AX_OK)
+		return rc;
+	sqlite3_bind_int(st, 1, on);
+	sqlite3_bind_int64(st, 2, zone_id);
+	return db_exec_stmt(d, st);
+}

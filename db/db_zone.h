@@ -45,4 +45,7 @@ int db_zone_update_soa(db *d, int64_t zone_id, const zf_soa *soa, int64_t now);
 /* Stores the zone's serial policy. */
 int db_zone_set_policy(db *d, int64_t zone_id, serial_policy policy);
 
+/* Stores the zone's DNSSEC flag. */
+int db_zone_set_dnssec(db *d, int64_t zone_id, bool on);
+
 #endif
