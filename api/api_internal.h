@@ -116,6 +116,8 @@ bool api_parse_id(const char *s, int64_t *out);
 
 /* Handlers (one group per file). */
 void h_healthz(api_req *rq, api_resp *rs);
+void h_metrics(api_req *rq, api_resp *rs);
+void h_zone_notify(api_req *rq, api_resp *rs);
 void h_account_create(api_req *rq, api_resp *rs);
 void h_account_list(api_req *rq, api_resp *rs);
 void h_account_get(api_req *rq, api_resp *rs);

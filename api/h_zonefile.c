@@ -5,6 +5,7 @@
 #include "api_internal.h"
 #include "api_zone.h"
 #include "axfrd/edit.h"
+#include "axfrd/export.h"
 #include "axfrd/log.h"
 #include "axfrd/zonefile.h"
 #include "db/db_record.h"
@@ -57,6 +58,7 @@ void h_zone_import(api_req *rq, api_resp *rs)
 		api_error_ax(rs, rc, &ei);
 		goto cleanup;
 	}
+	api_zone_changed(rq, name);
 	log_info("api", "zone %s: imported %zu records (%zu added, %zu updated, "
 		 "%zu deleted), serial %u", name, zf.nrecs, c.added, c.updated,
 		 c.deleted, serial);
@@ -71,7 +73,9 @@ cleanup:
 	free(name);
 }
 
-void h_zone_export(api_req *rq, api_resp *rs)
+/* The zone as stored (ALIAS and URL as such): for backups and for
+ * importing into another zone. */
+static void export_stored(api_req *rq, api_resp *rs)
 {
 	db_zone z = {0};
 	rr_record *recs = NULL;
@@ -97,4 +101,44 @@ cleanup:
 	db_rollback(rq->ctx->d);
 	rr_record_array_free(recs, n);
 	db_zone_clear(&z);
+}
+
+/* The zone as secondaries receive it: built like the DNS side builds it
+ * (ALIAS resolved from the alias cache, URL to the redirector). */
+static void export_served(api_req *rq, api_resp *rs)
+{
+	export_opts eo;
+	export_result ex;
+	ax_errinfo ei;
+	db_zone z = {0};
+	int rc;
+
+	ax_errinfo_clear(&ei);
+	if (!api_zone_load(rq, rs, &z))
+		return;
+	if ((rc = export_opts_from_config(rq->ctx->cfg, &eo, &ei)) != AX_OK ||
+	    (rc = export_build(rq->ctx->d, z.name, &eo, &ex, &ei)) != AX_OK) {
+		api_error_ax(rs, rc == AX_EINVAL ? AX_EIO : rc, &ei);
+	} else if ((rs->text = export_render(ex.snap)) == NULL) {
+		api_error_ax(rs, AX_ENOMEM, NULL);
+	} else {
+		rs->status = 200;
+		rs->ctype = "text/dns";
+	}
+	if (rc == AX_OK)
+		export_result_clear(&ex);
+	db_zone_clear(&z);
+}
+
+void h_zone_export(api_req *rq, api_resp *rs)
+{
+	const char *view = api_query(rq, "view");
+
+	if (view == NULL || strcmp(view, "served") == 0)
+		export_served(rq, rs);
+	else if (strcmp(view, "stored") == 0)
+		export_stored(rq, rs);
+	else
+		api_error(rs, 422, "invalid_field", "view",
+			  "view: must be served (default) or stored");
 }

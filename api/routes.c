@@ -4,6 +4,7 @@
 
 const api_route api_routes[] = {
 	{"GET", "/healthz", h_healthz, AUTH_NONE, BODY_NONE},
+	{"GET", "/metrics", h_metrics, AUTH_NONE, BODY_NONE},
 	{"POST", "/v1/accounts", h_account_create, AUTH_ADMIN, BODY_JSON},
 	{"GET", "/v1/accounts", h_account_list, AUTH_ADMIN, BODY_NONE},
 	{"GET", "/v1/accounts/{account}", h_account_get, AUTH_ACCOUNT, BODY_NONE},
@@ -27,6 +28,7 @@ const api_route api_routes[] = {
 	 BODY_NONE},
 	{"POST", "/v1/zones/{zone}/import", h_zone_import, AUTH_ACCOUNT, BODY_TEXT},
 	{"GET", "/v1/zones/{zone}/export", h_zone_export, AUTH_ACCOUNT, BODY_NONE},
+	{"POST", "/v1/zones/{zone}/notify", h_zone_notify, AUTH_ACCOUNT, BODY_NONE},
 	{"GET", "/v1/zones/{zone}/secondary_dns", h_secondary_get, AUTH_ACCOUNT,
 	 BODY_NONE},
 	{"PUT", "/v1/zones/{zone}/secondary_dns", h_secondary_put, AUTH_ACCOUNT,

@@ -12,6 +12,7 @@
 
 #include "api_internal.h"
 #include "axfrd/log.h"
+#include "axfrd/metrics.h"
 #include "axfrd/token.h"
 
 /* How much of an oversized body is drained before the connection is
@@ -42,6 +43,9 @@ static void req_state_free(req_state *st)
 	if (st == NULL)
 		return;
 	free(st->path);
+	/* A body may hold a secret (a TSIG key): do not leave it in the heap. */
+	if (st->body != NULL)
+		explicit_bzero(st->body, st->body_cap);
 	free(st->body);
 	free(st);
 }
@@ -154,6 +158,7 @@ static int queue(struct MHD_Connection *conn, api_resp *rs, const char *allow)
 	if (rs->status == 401)
 		MHD_add_response_header(resp, "WWW-Authenticate", "Bearer");
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	metric_api(rs->status);
 	ret = MHD_queue_response(conn, rs->status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -378,8 +383,8 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_warn("api", "libmicrohttpd: %s", buf);
 }
 
-int api_start(const config *cfg, db *d, api_server **out, uint16_t *port,
-	      ax_errinfo *ei)
+int api_start(const config *cfg, db *d, api_change_fn on_change, void *arg,
+	      api_server **out, uint16_t *port, ax_errinfo *ei)
 {
 	api_server *srv;
 	const union MHD_DaemonInfo *info;
@@ -391,6 +396,8 @@ int api_start(const config *cfg, db *d, api_server **out, uint16_t *port,
 		return AX_ENOMEM;
 	srv->ctx.d = d;
 	srv->ctx.cfg = cfg;
+	srv->ctx.on_change = on_change;
+	srv->ctx.change_arg = arg;
 	if (cfg->api_listen.ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	srv->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,

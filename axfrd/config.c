@@ -87,6 +87,23 @@ static int check_one_host(const char *key, const char *value, bool mailbox,
 	return AX_OK;
 }
 
+static int check_addr_list(const char *key, const char *value, ax_errinfo *ei)
+{
+	char item[300];
+	unsigned char buf[16];
+
+	for (const char *p = value; *p != '\0'; ) {
+		size_t len = strcspn(p, ",");
+		if (config_list_item(p, len, item, sizeof(item)) &&
+		    inet_pton(AF_INET, item, buf) != 1 &&
+		    inet_pton(AF_INET6, item, buf) != 1)
+			return ax_fail(ei, AX_EINVAL, key,
+				       "%s: '%s' is not an IPv4 or IPv6 address", key, item);
+		p += len + (p[len] == ',');
+	}
+	return AX_OK;
+}
+
 static int check_host(const char *key, const char *value, ax_errinfo *ei)
 {
 	return value[0] == '\0' ? AX_OK : check_one_host(key, value, false, ei);
@@ -167,6 +184,30 @@ static const opt_def opts[] = {
 	{"serial-policy", OPT_STR, O(serial_policy), 0, 0, "unixtime",
 	 "serial policy of new zones: increment, unixtime or dateserial",
 	 check_policy},
+	{"url-redirect-ipv4", OPT_STR, O(url_redirect_ipv4), 0, 0, "",
+	 "IPv4 addresses of the URL redirector (URL records become these A)",
+	 check_addr_list},
+	{"url-redirect-ipv6", OPT_STR, O(url_redirect_ipv6), 0, 0, "",
+	 "IPv6 addresses of the URL redirector (URL records become these AAAA)",
+	 check_addr_list},
+	{"xfr-journal-keep", OPT_INT, O(xfr_journal_keep), 0, 100000, "100",
+	 "IXFR journal steps kept per zone (older clients get AXFR)", NULL},
+	{"xfr-message-size", OPT_INT, O(xfr_message_size), 1024, 65535, "16384",
+	 "largest AXFR/IXFR message in bytes", NULL},
+	{"tcp-idle-timeout", OPT_INT, O(tcp_idle_timeout), 1, 3600, "20",
+	 "seconds a DNS TCP connection may make no progress", NULL},
+	{"tcp-max-connections", OPT_INT, O(tcp_max_connections), 1, 100000, "512",
+	 "open DNS TCP connections in total", NULL},
+	{"tcp-max-per-ip", OPT_INT, O(tcp_max_per_ip), 1, 100000, "64",
+	 "open DNS TCP connections per client address", NULL},
+	{"alias-min-ttl", OPT_INT, O(alias_min_ttl), 1, 86400, "30",
+	 "seconds an ALIAS answer is kept at least, whatever its TTL", NULL},
+	{"alias-retry", OPT_INT, O(alias_retry), 1, 86400, "30",
+	 "seconds before a failed ALIAS target is asked again", NULL},
+	{"notify-retries", OPT_INT, O(notify_retries), 1, 100, "6",
+	 "NOTIFY sends to a target before giving up (each wait doubles)", NULL},
+	{"notify-timeout", OPT_INT, O(notify_timeout), 50, 60000, "1000",
+	 "milliseconds before an unanswered NOTIFY is sent again", NULL},
 };
 #undef O
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))

@@ -37,6 +37,17 @@ typedef struct config {
 	char *soa_rname;               /* SOA RNAME of new zones */
 	int64_t soa_ttl, soa_refresh, soa_retry, soa_expire, soa_minimum;
 	char *serial_policy;           /* default policy of new zones */
+	char *url_redirect_ipv4;       /* comma-separated A of URL records */
+	char *url_redirect_ipv6;       /* comma-separated AAAA of URL records */
+	int64_t xfr_journal_keep;      /* IXFR steps kept per zone */
+	int64_t xfr_message_size;      /* bytes per AXFR/IXFR message */
+	int64_t tcp_idle_timeout;      /* seconds without progress on DNS TCP */
+	int64_t tcp_max_connections;   /* open DNS TCP connections in total */
+	int64_t tcp_max_per_ip;        /* open DNS TCP connections per address */
+	int64_t alias_min_ttl;         /* re-resolve ALIAS targets at most this often */
+	int64_t alias_retry;           /* seconds before retrying a failed target */
+	int64_t notify_retries;        /* NOTIFY sends before giving up */
+	int64_t notify_timeout;        /* ms before the first NOTIFY is resent */
 } config;
 
 /* Fills cfg with the embedded defaults. */

@@ -11,6 +11,7 @@
 #include "api/api.h"
 #include "config.h"
 #include "db/db.h"
+#include "dns.h"
 #include "log.h"
 #include "token.h"
 
@@ -101,7 +102,8 @@ static int open_store(const config *cfg, db **d, ax_errinfo *ei)
 
 /* Logs the API's address with the port actually bound (port 0 in the
  * settings means "any free port"; tests read this line). */
-static void log_listening(const config_addr *a, uint16_t port)
+static void log_listening(const char *module, const char *scheme,
+			  const config_addr *a, uint16_t port)
 {
 	char host[INET6_ADDRSTRLEN];
 	bool v6 = a->ss.ss_family == AF_INET6;
@@ -109,18 +111,8 @@ static void log_listening(const config_addr *a, uint16_t port)
 			  (const void *)&((const struct sockaddr_in *)&a->ss)->sin_addr;
 
 	inet_ntop(a->ss.ss_family, src, host, sizeof(host));
-	log_info("api", "listening on http://%s%s%s:%u", v6 ? "[" : "", host,
+	log_info(module, "listening on %s://%s%s%s:%u", scheme, v6 ? "[" : "", host,
 		 v6 ? "]" : "", port);
-}
-
-/* Blocks until SIGTERM or SIGINT; returns the signal. */
-static int wait_for_signal(const sigset_t *set)
-{
-	int sig = 0;
-
-	while (sigwait(set, &sig) != 0)
-		;
-	return sig;
 }
 
 int main(int argc, char **argv)
@@ -129,6 +121,8 @@ int main(int argc, char **argv)
 	bool check_only;
 	ax_errinfo ei;
 	api_server *api = NULL;
+	dns_server *dns = NULL;
+	uint16_t dns_port;
 	db *d = NULL;
 	sigset_t set;
 	uint16_t port;
@@ -163,18 +157,25 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* The store is opened (and migrated) first; the DNS side then opens
+	 * its own connection and loads every zone before the API starts. */
 	if ((rc = open_store(&cfg, &d, &ei)) != AX_OK ||
-	    (rc = api_start(&cfg, d, &api, &port, &ei)) != AX_OK) {
+	    (rc = dns_start(&cfg, &dns, &dns_port, &ei)) != AX_OK ||
+	    (rc = api_start(&cfg, d, dns_zone_changed, dns, &api, &port, &ei)) != AX_OK) {
 		log_err("main", "%s", ei.msg[0] ? ei.msg : ax_strerror(rc));
-		db_close(d);
+		if (api == NULL)
+			db_close(d);
+		dns_free(dns);
 		config_free(&cfg);
 		return 1;
 	}
 	log_info("main", "store %s, schema version %d", cfg.db, db_schema_version());
-	log_listening(&cfg.api_listen, port);
-	int sig = wait_for_signal(&set);
+	log_listening("dns", "dns", &cfg.dns_listen, dns_port);
+	log_listening("api", "http", &cfg.api_listen, port);
+	int sig = dns_run(dns);
 	log_info("main", "%s received, shutting down", strsignal(sig));
 	api_stop(api);  /* finishes the request in progress, closes the store */
+	dns_free(dns);
 	config_free(&cfg);
 	log_info("main", "stopped");
 	return 0;

@@ -35,6 +35,7 @@ STOP_TIMEOUT = 15.0
 HTTP_TIMEOUT = 15.0
 
 LISTEN_RE = re.compile(r"listening on http://127\.0\.0\.1:(\d+)")
+DNS_LISTEN_RE = re.compile(r"listening on dns://(?:127\.0\.0\.1|\[::1\]):(\d+)")
 ADMIN_TOKEN_RE = re.compile(r"^admin token: (\S+)\s*$")
 # "2026-11-21T23:40:00.123Z info  [api] message"
 LOG_LINE_RE = re.compile(
@@ -131,6 +132,7 @@ class Daemon:
         self.admin_token = random_token() if admin_token is _DEFAULT else admin_token
         self.proc = None
         self.port = None
+        self.dns_port = None
         self.returncode = None
         self._cond = threading.Condition()
         self.stderr_lines = []   # current run
@@ -188,6 +190,9 @@ class Daemon:
         with self._cond:
             while True:
                 for line in self.stderr_lines:
+                    m = DNS_LISTEN_RE.search(line)
+                    if m:
+                        self.dns_port = int(m.group(1))
                     m = LISTEN_RE.search(line)
                     if m:
                         self.port = int(m.group(1))

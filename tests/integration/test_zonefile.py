@@ -258,9 +258,9 @@ class TestExport(ZoneFileCase):
         st, _, z = d.patch("/v1/zones/example.com", {"soa": {"refresh": 4321, "minimum": 77}})
         self.assertEqual(st, 200, z)
 
-    def export(self, d=None):
+    def export(self, d=None, view="stored"):
         d = d or self.d
-        st, headers, text = d.get("/v1/zones/example.com/export")
+        st, headers, text = d.get("/v1/zones/example.com/export?view=" + view)
         self.assertEqual(st, 200, text)
         self.assertTrue(headers.get("content-type", "").startswith("text/dns"), headers)
         self.assertIsInstance(text, str)
@@ -298,6 +298,35 @@ class TestExport(ZoneFileCase):
         st, _, res = self.import_text(self.export(other), replace=True)
         self.assertEqual(st, 200, res)
         self.assertEqual((res["added"], res["deleted"], res["unchanged"]), (0, 0, len(recs)))
+
+    def test_served_view_resolves_pseudo_records(self):
+        d = self.start_daemon(args=["--url-redirect-ipv4", "192.0.2.80",
+                                    "--url-redirect-ipv6", "2001:db8::80"])
+        create_zone(d, "example.com")
+        add_record(d, "example.com", "go", "URL", "https://example.org/landing")
+        add_record(d, "example.com", "", "ALIAS", "target.invalid.")
+        add_record(d, "example.com", "Mixed", "TXT", "\"kept\"")
+        served = self.export(d, view="served")
+        self.assertEqual(served, self.export(d, view="served"))
+        lines = [l.split() for l in served.splitlines() if l and not l.startswith("$")]
+        types = [l[3] for l in lines]
+        self.assertNotIn("URL", types)
+        self.assertNotIn("ALIAS", types)
+        self.assertIn(["go.example.com.", "3600", "IN", "A", "192.0.2.80"], lines)
+        self.assertIn(["go.example.com.", "3600", "IN", "AAAA", "2001:db8::80"], lines)
+        self.assertTrue(any(l[0] == "Mixed.example.com." and l[3] == "TXT" for l in lines),
+                        served)
+        self.assertEqual(types[0], "SOA")
+        self.assertEqual(types.count("SOA"), 1)
+        # the default view is the served one; the stored one keeps URL and ALIAS
+        st, _, default = d.get("/v1/zones/example.com/export")
+        self.assertEqual((st, default), (200, served))
+        stored = self.export(d, view="stored")
+        self.assertIn("URL", stored)
+        self.assertIn("ALIAS", stored)
+        st, _, err = d.get("/v1/zones/example.com/export?view=bogus")
+        self.assertEqual(st, 422)
+        self.assertEqual(err["error"]["field"], "view")
 
     def test_export_after_delete_and_recreate(self):
         d = self.d

@@ -1,0 +1,96 @@
+/* h_notify.c -- "notify now" and the Prometheus metrics. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_internal.h"
+#include "api_zone.h"
+#include "axfrd/metrics.h"
+#include "axfrd/notify.h"
+#include "axfrd/snap.h"
+#include "db/db_secondary.h"
+
+/* How long "notify now" waits for the secondaries' replies. */
+#define NOTIFY_NOW_WAIT_MS 2000
+
+void h_metrics(api_req *rq, api_resp *rs)
+{
+	(void)rq;
+	if ((rs->text = metrics_render()) == NULL) {
+		api_error_ax(rs, AX_ENOMEM, NULL);
+		return;
+	}
+	rs->status = 200;
+	rs->ctype = "text/plain; version=0.0.4";
+}
+
+static const char *outcome_text(const notify_outcome *o)
+{
+	if (!o->answered)
+		return "no reply";
+	switch (o->rcode) {
+	case 0: return "acknowledged";
+	case 5: return "refused";
+	case 9: return "not authoritative";
+	case 4: return "not implemented";
+	default: return "error reply";
+	}
+}
+
+static json_t *outcomes_json(const notify_outcome *o, size_t n)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < n; i++) {
+		char target[64];
+		notify_target_text(&o[i].target, target, sizeof(target));
+		json_t *t = json_pack("{s:s, s:s, s:b}", "target", target, "result",
+				      outcome_text(&o[i]), "answered", o[i].answered);
+		if (o[i].answered)
+			json_object_set_new(t, "ms", json_integer(o[i].ms));
+		json_array_append_new(arr, t);
+	}
+	return arr;
+}
+
+void h_zone_notify(api_req *rq, api_resp *rs)
+{
+	struct sockaddr_storage *targets = NULL;
+	notify_outcome *out = NULL;
+	db_zone z = {0};
+	snap *s = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (!api_zone_load(rq, rs, &z))
+		return;
+	if ((rc = db_notify_targets(rq->ctx->d, z.id, &targets, &n)) != AX_OK) {
+		api_error_ax(rs, rc, NULL);
+		goto cleanup;
+	}
+	if (n == 0) {
+		api_error(rs, 409, "conflict", NULL, "zone %s has no NOTIFY targets: "
+			  "enable secondary DNS (with single addresses or "
+			  "notify_targets) first", z.name);
+		goto cleanup;
+	}
+	if ((out = calloc(n, sizeof(*out))) == NULL || (s = snap_new(z.name)) == NULL ||
+	    snap_set_soa(s, &z.soa) != AX_OK) {
+		api_error_ax(rs, AX_ENOMEM, NULL);
+		goto cleanup;
+	}
+	for (size_t i = 0; i < n; i++)
+		out[i].target = targets[i];
+	if ((rc = notify_send_now(s, out, n, NOTIFY_NOW_WAIT_MS)) != AX_OK) {
+		api_error_ax(rs, rc, NULL);
+		goto cleanup;
+	}
+	api_json(rs, 200, json_pack("{s:s, s:I, s:o}", "zone", z.name, "serial",
+				    (json_int_t)z.soa.serial, "targets",
+				    outcomes_json(out, n)));
+cleanup:
+	snap_unref(s);
+	free(out);
+	free(targets);
+	db_zone_clear(&z);
+}

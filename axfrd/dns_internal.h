@@ -1,0 +1,101 @@
+/* dns_internal.h -- what the DNS server's files share. */
+#ifndef AXFRD_DNS_INTERNAL_H
+#define AXFRD_DNS_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "acl.h"
+#include "config.h"
+#include "db/db.h"
+#include "dns.h"
+#include "export.h"
+#include "loop.h"
+#include "query.h"
+#include "snap.h"
+#include "tsig.h"
+#include "wire.h"
+#include "xfr.h"
+
+/* A zone as the DNS side serves it. */
+typedef struct zone_entry {
+	char *name;                   /* normalized, no trailing dot */
+	uint8_t apex[WIRE_NAME_MAX];  /* lower-case wire form (the hash key) */
+	size_t apex_len;
+	int64_t id;
+	snap *snap;                   /* current export */
+	xfr_policy policy;            /* who may transfer */
+	struct zone_entry *next;      /* hash chain */
+} zone_entry;
+
+typedef struct tcp_conn tcp_conn;
+
+struct dns_server {
+	const config *cfg;
+	loop *lp;
+	db *d;                        /* this thread's own store connection */
+	export_opts eo;
+	zone_entry **buckets;
+	size_t nbuckets, nzones;
+	int udp_fd, tcp_fd, sig_fd, ev_fd;
+	loop_handle *udp_h, *tcp_h, *sig_h, *ev_h;
+	uint16_t port;
+	int signal;                   /* the signal that stopped the loop */
+	/* Zones the API changed, handed over under the mutex. */
+	pthread_mutex_t mu;
+	char **pending;
+	size_t npending, cappending;
+	/* TCP connections */
+	tcp_conn *conns;
+	size_t nconns;
+	loop_timer *sweep;
+	struct alias_resolver *alias;  /* ALIAS target resolution */
+	struct notifier *notify;       /* outgoing NOTIFY */
+};
+
+/* The outcome of one request. */
+typedef struct dns_reply {
+	size_t len;          /* response bytes in the buffer; 0 = send nothing */
+	xfr_cursor *xfr;     /* a transfer to continue (TCP only), owned */
+	bool tsig_on;        /* sign every message with tsig */
+	tsig_ctx tsig;
+	const char *zone;    /* for logs (borrowed from the zone entry) */
+	int64_t zone_id;
+	uint32_t serial;
+} dns_reply;
+
+/* Records a transfer (or a refused one) in the store's transfer log. */
+void dns_xfr_log(dns_server *s, int64_t zone_id, const struct sockaddr *peer,
+		 uint32_t serial, bool ixfr, size_t messages, size_t records,
+		 size_t bytes, const char *result);
+
+/* Handles one request from peer: parses, verifies TSIG, checks the
+ * transfer ACL, answers or starts a transfer. The response (or the first
+ * message of a transfer) is written to out (max bytes). */
+void dns_handle(dns_server *s, const uint8_t *msg, size_t len,
+		const struct sockaddr *peer, bool tcp, uint8_t *out, size_t max,
+		dns_reply *rep);
+
+/* Writes the next message of a transfer into out; signs it when the
+ * transfer is signed. Returns its length, 0 when done, -1 on error. */
+long dns_xfr_next(dns_server *s, dns_reply *rep, uint8_t *out, size_t max);
+
+/* Zone table (dns_zones.c). */
+zone_entry *dns_zone_exact(dns_server *s, const uint8_t *name, size_t len);
+zone_entry *dns_zone_closest(dns_server *s, const uint8_t *name, size_t len);
+int dns_zone_reload(dns_server *s, const char *name);
+int dns_zones_load_all(dns_server *s);
+void dns_zones_free(dns_server *s);
+
+/* TCP (dns_tcp.c). */
+void dns_tcp_accept(loop *l, int fd, uint32_t events, void *arg);
+void dns_tcp_sweep(loop *l, void *arg);
+void dns_tcp_close_all(dns_server *s);
+
+/* "ADDR#PORT" of a socket address, for logs. */
+void dns_peer_text(const struct sockaddr *sa, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,321 @@
+/* dns_tcp.c -- DNS over TCP: length-prefixed messages (a prefix may
+ * arrive split, several queries may arrive in one segment), one response
+ * message in flight per connection so a reader that stops reading holds
+ * one message and a snapshot reference, never the zone; timeouts that
+ * measure progress; connection limits in total and per address. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "dns_internal.h"
+#include "log.h"
+
+#define TCP_MSG_MAX 65535
+#define TCP_IN_MAX (2 + TCP_MSG_MAX)
+
+struct tcp_conn {
+	dns_server *srv;
+	int fd;
+	loop_handle *h;
+	struct sockaddr_storage peer;
+	char peer_text[80];
+	uint8_t in[TCP_IN_MAX];   /* received, not yet handled */
+	size_t inlen;
+	uint8_t *out;             /* 2-byte length + message being sent */
+	size_t outlen, outoff;
+	dns_reply rep;            /* the transfer in progress, if any */
+	uint64_t xfr_started;     /* ms, for the log */
+	size_t xfr_bytes, xfr_msgs;
+	uint64_t last_progress;   /* ms of the last byte read or written */
+	bool eof;                 /* the client closed its side */
+	tcp_conn *prev, *next;
+};
+
+static void conn_close(tcp_conn *c, const char *why)
+{
+	dns_server *s = c->srv;
+
+	if (c->rep.xfr != NULL) {
+		char result[96];
+		log_warn("dns", "zone %s: transfer to %s aborted after %zu messages: %s",
+			 c->rep.zone, c->peer_text, c->xfr_msgs, why);
+		snprintf(result, sizeof(result), "aborted: %s", why);
+		dns_xfr_log(s, c->rep.zone_id, (struct sockaddr *)&c->peer, c->rep.serial,
+			    xfr_is_ixfr(c->rep.xfr), c->xfr_msgs, xfr_records(c->rep.xfr),
+			    c->xfr_bytes, result);
+		xfr_free(c->rep.xfr);
+	} else {
+		log_debug("dns", "tcp %s closed: %s", c->peer_text, why);
+	}
+	loop_del(s->lp, c->h);
+	close(c->fd);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	s->nconns--;
+	free(c->out);
+	free(c);
+}
+
+static void set_events(tcp_conn *c)
+{
+	uint32_t ev = c->outlen > c->outoff ? EPOLLOUT : (c->eof ? 0 : EPOLLIN);
+
+	loop_mod(c->srv->lp, c->h, ev | EPOLLRDHUP);
+}
+
+/* Frames the response of length n that is already at c->out + 2. */
+static void queue_out(tcp_conn *c, size_t n)
+{
+	c->out[0] = (uint8_t)(n >> 8);
+	c->out[1] = (uint8_t)n;
+	c->outlen = n + 2;
+	c->outoff = 0;
+}
+
+static void xfr_done(tcp_conn *c)
+{
+	uint64_t ms = loop_now(c->srv->lp) - c->xfr_started;
+
+	log_info("dns", "zone %s: %s of serial %u to %s done: %zu records, "
+		 "%zu messages, %zu bytes, %llu ms", c->rep.zone,
+		 xfr_is_ixfr(c->rep.xfr) ? "IXFR" : "AXFR", c->rep.serial,
+		 c->peer_text, xfr_records(c->rep.xfr), c->xfr_msgs, c->xfr_bytes,
+		 (unsigned long long)ms);
+	dns_xfr_log(c->srv, c->rep.zone_id, (struct sockaddr *)&c->peer, c->rep.serial,
+		    xfr_is_ixfr(c->rep.xfr), c->xfr_msgs, xfr_records(c->rep.xfr),
+		    c->xfr_bytes, "ok");
+	xfr_free(c->rep.xfr);
+	c->rep.xfr = NULL;
+}
+
+/* Produces the next message of the transfer in progress. */
+static bool next_xfr_message(tcp_conn *c)
+{
+	long n = dns_xfr_next(c->srv, &c->rep, c->out + 2, TCP_MSG_MAX);
+
+	if (n < 0) {
+		conn_close(c, "transfer failed");
+		return false;
+	}
+	if (n == 0) {
+		xfr_done(c);
+		return true;
+	}
+	queue_out(c, (size_t)n);
+	c->xfr_msgs++;
+	c->xfr_bytes += (size_t)n;
+	return true;
+}
+
+/* Handles the complete messages in the input buffer, one at a time:
+ * the next one waits until the previous response has been sent. */
+static bool handle_input(tcp_conn *c)
+{
+	while (c->outlen == c->outoff && c->rep.xfr == NULL && c->inlen >= 2) {
+		size_t len = (size_t)c->in[0] << 8 | c->in[1];
+		if (len < WIRE_HEADER_LEN) {
+			conn_close(c, len == 0 ? "zero-length message" :
+				   "message shorter than a header");
+			return false;
+		}
+		if (c->inlen < 2 + len)
+			break;  /* wait for the rest */
+		dns_handle(c->srv, c->in + 2, len, (struct sockaddr *)&c->peer, true,
+			   c->out + 2, TCP_MSG_MAX, &c->rep);
+		memmove(c->in, c->in + 2 + len, c->inlen - 2 - len);
+		c->inlen -= 2 + len;
+		if (c->rep.len > 0)
+			queue_out(c, c->rep.len);
+		if (c->rep.xfr != NULL) {
+			c->xfr_started = loop_now(c->srv->lp);
+			c->xfr_msgs = 1;
+			c->xfr_bytes = c->rep.len;
+		}
+	}
+	return true;
+}
+
+static bool do_read(tcp_conn *c)
+{
+	while (c->inlen < sizeof(c->in)) {
+		ssize_t n = recv(c->fd, c->in + c->inlen, sizeof(c->in) - c->inlen, 0);
+		if (n > 0) {
+			c->inlen += (size_t)n;
+			c->last_progress = loop_now(c->srv->lp);
+			continue;
+		}
+		if (n == 0) {
+			c->eof = true;
+			break;
+		}
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			break;
+		if (errno == EINTR)
+			continue;
+		conn_close(c, strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+static bool do_write(tcp_conn *c)
+{
+	while (c->outoff < c->outlen) {
+		ssize_t n = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
+				 MSG_NOSIGNAL);
+		if (n > 0) {
+			c->outoff += (size_t)n;
+			c->last_progress = loop_now(c->srv->lp);
+			if (c->outoff == c->outlen && c->rep.xfr != NULL &&
+			    !next_xfr_message(c))
+				return false;
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return true;
+		if (n < 0 && errno == EINTR)
+			continue;
+		conn_close(c, n < 0 ? strerror(errno) : "send failed");
+		return false;
+	}
+	c->outlen = c->outoff = 0;
+	return true;
+}
+
+static void on_conn(loop *l, int fd, uint32_t events, void *arg)
+{
+	tcp_conn *c = arg;
+
+	(void)l;
+	(void)fd;
+	if (events & EPOLLERR) {
+		conn_close(c, "socket error");
+		return;
+	}
+	if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) && !c->eof && !do_read(c))
+		return;
+	/* Send what is pending, then handle the next buffered message, until
+	 * the socket is full or nothing complete is left to handle. */
+	for (;;) {
+		if (!do_write(c))
+			return;
+		if (c->outlen > c->outoff)
+			break;
+		size_t before = c->inlen;
+		if (!handle_input(c))
+			return;
+		if (c->outlen == c->outoff && c->inlen == before)
+			break;
+	}
+	if (c->outlen == c->outoff && c->eof) {
+		conn_close(c, c->inlen > 0 ? "client closed with a partial message" :
+			   "client closed");
+		return;
+	}
+	set_events(c);
+}
+
+static size_t conns_from(dns_server *s, const struct sockaddr_storage *ss)
+{
+	size_t n = 0;
+
+	for (tcp_conn *c = s->conns; c != NULL; c = c->next) {
+		if (c->peer.ss_family != ss->ss_family)
+			continue;
+		if (ss->ss_family == AF_INET &&
+		    ((struct sockaddr_in *)&c->peer)->sin_addr.s_addr ==
+		    ((const struct sockaddr_in *)ss)->sin_addr.s_addr)
+			n++;
+		else if (ss->ss_family == AF_INET6 &&
+			 memcmp(&((struct sockaddr_in6 *)&c->peer)->sin6_addr,
+				&((const struct sockaddr_in6 *)ss)->sin6_addr, 16) == 0)
+			n++;
+	}
+	return n;
+}
+
+static void accept_one(dns_server *s, int fd, struct sockaddr_storage *ss)
+{
+	tcp_conn *c;
+	char who[80];
+
+	dns_peer_text((struct sockaddr *)ss, who, sizeof(who));
+	if (s->nconns >= (size_t)s->cfg->tcp_max_connections ||
+	    conns_from(s, ss) >= (size_t)s->cfg->tcp_max_per_ip) {
+		log_warn("dns", "tcp %s refused: connection limit reached", who);
+		close(fd);
+		return;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->out = malloc(2 + TCP_MSG_MAX)) == NULL) {
+		if (c != NULL)
+			free(c);
+		close(fd);
+		return;
+	}
+	c->srv = s;
+	c->fd = fd;
+	c->peer = *ss;
+	memcpy(c->peer_text, who, sizeof(who));
+	c->last_progress = loop_now(s->lp);
+	if ((c->h = loop_add(s->lp, fd, EPOLLIN | EPOLLRDHUP, on_conn, c)) == NULL) {
+		free(c->out);
+		free(c);
+		close(fd);
+		return;
+	}
+	c->next = s->conns;
+	if (s->conns != NULL)
+		s->conns->prev = c;
+	s->conns = c;
+	s->nconns++;
+}
+
+void dns_tcp_accept(loop *l, int fd, uint32_t events, void *arg)
+{
+	dns_server *s = arg;
+
+	(void)l;
+	(void)events;
+	for (int i = 0; i < 64; i++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		int cfd = accept4(fd, (struct sockaddr *)&ss, &sl,
+				  SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				log_warn("dns", "accept: %s", strerror(errno));
+			return;
+		}
+		accept_one(s, cfd, &ss);
+	}
+}
+
+void dns_tcp_sweep(loop *l, void *arg)
+{
+	dns_server *s = arg;
+	uint64_t limit = (uint64_t)s->cfg->tcp_idle_timeout * 1000u;
+	tcp_conn *c = s->conns;
+
+	while (c != NULL) {
+		tcp_conn *next = c->next;
+		if (loop_now(l) - c->last_progress > limit)
+			conn_close(c, "no progress within tcp-idle-timeout");
+		c = next;
+	}
+	s->sweep = loop_after(l, 1000, dns_tcp_sweep, s);
+}
+
+void dns_tcp_close_all(dns_server *s)
+{
+	while (s->conns != NULL)
+		conn_close(s->conns, "shutting down");
+}

@@ -1,0 +1,346 @@
+/* dns_zones.c -- the DNS side's table of zones: lookup by name, and
+ * reloading a zone from the store (new snapshot, IXFR journal step, a new
+ * serial when the export changed without one). */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db/db_export.h"
+#include "db/db_secondary.h"
+#include "alias.h"
+#include "dns_internal.h"
+#include "notify.h"
+#include "edit.h"
+#include "log.h"
+#include "serial.h"
+
+static uint32_t name_hash(const uint8_t *name, size_t len)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (uint8_t)tolower(name[i])) * 16777619u;
+	return h;
+}
+
+zone_entry *dns_zone_exact(dns_server *s, const uint8_t *name, size_t len)
+{
+	zone_entry *z;
+
+	if (s->nbuckets == 0)
+		return NULL;
+	z = s->buckets[name_hash(name, len) & (s->nbuckets - 1)];
+	for (; z != NULL; z = z->next)
+		if (wire_name_equal(z->apex, z->apex_len, name, len))
+			return z;
+	return NULL;
+}
+
+zone_entry *dns_zone_closest(dns_server *s, const uint8_t *name, size_t len)
+{
+	/* Try the name, then each parent: the longest match wins. */
+	for (size_t i = 0; i < len && name[i] != 0; i += (size_t)name[i] + 1) {
+		zone_entry *z = dns_zone_exact(s, name + i, len - i);
+		if (z != NULL)
+			return z;
+	}
+	return NULL;
+}
+
+static int grow_table(dns_server *s)
+{
+	size_t n = s->nbuckets ? s->nbuckets * 2 : 1024;
+	zone_entry **b = calloc(n, sizeof(*b));
+
+	if (b == NULL)
+		return AX_ENOMEM;
+	for (size_t i = 0; i < s->nbuckets; i++) {
+		zone_entry *z = s->buckets[i];
+		while (z != NULL) {
+			zone_entry *next = z->next;
+			size_t k = name_hash(z->apex, z->apex_len) & (n - 1);
+			z->next = b[k];
+			b[k] = z;
+			z = next;
+		}
+	}
+	free(s->buckets);
+	s->buckets = b;
+	s->nbuckets = n;
+	return AX_OK;
+}
+
+static zone_entry *zone_add(dns_server *s, const char *name)
+{
+	zone_entry *z;
+	size_t k;
+
+	if (s->nzones >= s->nbuckets / 2 && grow_table(s) != AX_OK)
+		return NULL;
+	if ((z = calloc(1, sizeof(*z))) == NULL || (z->name = strdup(name)) == NULL ||
+	    !wire_name_from_text(name, z->apex, &z->apex_len)) {
+		if (z != NULL)
+			free(z->name);
+		free(z);
+		return NULL;
+	}
+	for (size_t i = 0; i < z->apex_len; i++)
+		z->apex[i] = (uint8_t)tolower(z->apex[i]);
+	k = name_hash(z->apex, z->apex_len) & (s->nbuckets - 1);
+	z->next = s->buckets[k];
+	s->buckets[k] = z;
+	s->nzones++;
+	return z;
+}
+
+static void zone_entry_free(zone_entry *z)
+{
+	snap_unref(z->snap);
+	xfr_policy_clear(&z->policy);
+	free(z->name);
+	free(z);
+}
+
+static void zone_remove(dns_server *s, const uint8_t *apex, size_t len)
+{
+	zone_entry **pp;
+
+	if (s->nbuckets == 0)
+		return;
+	pp = &s->buckets[name_hash(apex, len) & (s->nbuckets - 1)];
+	for (; *pp != NULL; pp = &(*pp)->next) {
+		zone_entry *z = *pp;
+		if (!wire_name_equal(z->apex, z->apex_len, apex, len))
+			continue;
+		*pp = z->next;
+		log_info("dns", "zone %s: no longer served", z->name);
+		zone_entry_free(z);
+		s->nzones--;
+		return;
+	}
+}
+
+void dns_zones_free(dns_server *s)
+{
+	for (size_t i = 0; i < s->nbuckets; i++) {
+		while (s->buckets[i] != NULL) {
+			zone_entry *z = s->buckets[i];
+			s->buckets[i] = z->next;
+			zone_entry_free(z);
+		}
+	}
+	free(s->buckets);
+	s->buckets = NULL;
+	s->nbuckets = s->nzones = 0;
+}
+
+/* Collects a journal step's removals and additions. */
+typedef struct diff_acc {
+	uint8_t *del, *add;
+	size_t dlen, dcap, alen, acap;
+	size_t ndel, nadd;
+} diff_acc;
+
+static int diff_emit(void *arg, bool added, const snap *s, const snap_rr *rr)
+{
+	diff_acc *a = arg;
+
+	if (added) {
+		a->nadd++;
+		return xfr_blob_append(&a->add, &a->alen, &a->acap,
+				       snap_bytes(s, rr->owner), rr->owner_len, rr->type,
+				       rr->ttl, snap_bytes(s, rr->rdata), rr->rdlen);
+	}
+	a->ndel++;
+	return xfr_blob_append(&a->del, &a->dlen, &a->dcap, snap_bytes(s, rr->owner),
+			       rr->owner_len, rr->type, rr->ttl,
+			       snap_bytes(s, rr->rdata), rr->rdlen);
+}
+
+/* Appends raw bytes to a growing buffer. */
+static int blob_cat(uint8_t **buf, size_t *len, size_t *cap, const uint8_t *p,
+		    size_t n)
+{
+	if (*cap - *len < n) {
+		size_t c = *cap ? *cap : 1024;
+		while (c - *len < n)
+			c *= 2;
+		uint8_t *grown = realloc(*buf, c);
+		if (grown == NULL)
+			return AX_ENOMEM;
+		*buf = grown;
+		*cap = c;
+	}
+	if (n > 0)
+		memcpy(*buf + *len, p, n);
+	*len += n;
+	return AX_OK;
+}
+
+static int append_soa(uint8_t **buf, size_t *len, size_t *cap, const snap *s)
+{
+	const snap_rr *soa = snap_soa(s);
+
+	return xfr_blob_append(buf, len, cap, snap_bytes(s, soa->owner),
+			       soa->owner_len, soa->type, soa->ttl,
+			       snap_bytes(s, soa->rdata), soa->rdlen);
+}
+
+/* Writes the IXFR step from old to new: old SOA, removals, new SOA,
+ * additions (RFC 1995 order). */
+static int journal_step(dns_server *s, int64_t zone_id, const snap *old,
+			const snap *cur)
+{
+	diff_acc a = {0};
+	uint8_t *blob = NULL;
+	size_t len = 0, cap = 0;
+	int rc;
+
+	if ((rc = snap_diff(old, cur, diff_emit, &a)) == AX_OK &&
+	    (rc = append_soa(&blob, &len, &cap, old)) == AX_OK &&
+	    (rc = blob_cat(&blob, &len, &cap, a.del, a.dlen)) == AX_OK &&
+	    (rc = append_soa(&blob, &len, &cap, cur)) == AX_OK &&
+	    (rc = blob_cat(&blob, &len, &cap, a.add, a.alen)) == AX_OK)
+		rc = db_xfr_journal_add(s->d, zone_id, snap_serial(old), snap_serial(cur),
+					a.ndel, a.nadd, blob, len, time(NULL),
+					(int)s->cfg->xfr_journal_keep);
+	free(a.del);
+	free(a.add);
+	free(blob);
+	return rc;
+}
+
+/* Gives the zone a new serial because its export changed while its
+ * records did not (an ALIAS target's addresses, the URL redirector). */
+static int bump_serial(dns_server *s, const char *name)
+{
+	ax_errinfo ei;
+	uint32_t serial;
+	edit *e;
+	int rc;
+
+	ax_errinfo_clear(&ei);
+	if ((rc = edit_begin(s->d, -1, name, time(NULL), &e)) != AX_OK)
+		return rc;
+	edit_bump(e);
+	rc = edit_commit(e, &serial, &ei);
+	edit_free(e);
+	if (rc == AX_OK)
+		log_info("dns", "zone %s: export changed without a record change; "
+			 "serial now %u", name, serial);
+	return rc;
+}
+
+/* Builds the current export; bumps the serial first if the export
+ * changed under the serial that was exported last. */
+static int build_export(dns_server *s, const char *name, export_result *ex)
+{
+	uint8_t digest[EXPORT_DIGEST_LEN];
+	ax_errinfo ei;
+	uint32_t serial;
+	bool has;
+	int rc;
+
+	for (int attempt = 0; attempt < 3; attempt++) {
+		ax_errinfo_clear(&ei);
+		if ((rc = export_build(s->d, name, &s->eo, ex, &ei)) != AX_OK)
+			return rc;
+		rc = db_export_get(s->d, ex->zone_id, &has, &serial, digest);
+		if (rc != AX_OK || !has || serial != snap_serial(ex->snap) ||
+		    memcmp(digest, snap_digest(ex->snap), EXPORT_DIGEST_LEN) == 0)
+			return rc;
+		export_result_clear(ex);
+		if ((rc = bump_serial(s, name)) != AX_OK)
+			return rc;
+	}
+	return AX_EBUSY;
+}
+
+/* Records the new export in the store: its serial and digest, and the
+ * journal step from the previous snapshot when there is one. */
+static int record_export(dns_server *s, zone_entry *z, const snap *cur)
+{
+	int rc;
+
+	if ((rc = db_begin(s->d)) != AX_OK)
+		return rc;
+	if (z->snap != NULL && serial_gt(snap_serial(cur), snap_serial(z->snap)))
+		rc = journal_step(s, z->id, z->snap, cur);
+	if (rc == AX_OK)
+		rc = db_export_set(s->d, z->id, snap_serial(cur), snap_digest(cur));
+	if (rc == AX_OK)
+		rc = db_commit(s->d);
+	if (rc != AX_OK)
+		db_rollback(s->d);
+	return rc;
+}
+
+int dns_zone_reload(dns_server *s, const char *name)
+{
+	uint8_t apex[WIRE_NAME_MAX];
+	size_t apex_len;
+	export_result ex;
+	xfr_policy pol = {0};
+	zone_entry *z;
+	int rc;
+
+	if (!wire_name_from_text(name, apex, &apex_len))
+		return AX_EINVAL;
+	rc = build_export(s, name, &ex);
+	if (rc == AX_ENOTFOUND) {
+		alias_watch(s->alias, name, NULL, 0);
+		zone_entry *gone = dns_zone_exact(s, apex, apex_len);
+		if (gone != NULL)
+			notify_forget(s->notify, gone->id);
+		zone_remove(s, apex, apex_len);
+		return AX_OK;
+	}
+	if (rc == AX_OK)
+		rc = db_xfr_policy(s->d, ex.zone_id, &pol);
+	if (rc != AX_OK) {
+		log_err("dns", "zone %s: cannot load: %s; still serving the previous "
+			"version", name, ax_strerror(rc));
+		export_result_clear(&ex);
+		return rc;
+	}
+	if ((z = dns_zone_exact(s, apex, apex_len)) == NULL &&
+	    (z = zone_add(s, name)) == NULL) {
+		export_result_clear(&ex);
+		xfr_policy_clear(&pol);
+		return AX_ENOMEM;
+	}
+	z->id = ex.zone_id;
+	if ((rc = record_export(s, z, ex.snap)) != AX_OK)
+		log_err("dns", "zone %s: cannot record export of serial %u: %s", name,
+			snap_serial(ex.snap), ax_strerror(rc));
+	if (z->snap == NULL || snap_serial(z->snap) != snap_serial(ex.snap))
+		log_info("dns", "zone %s: serving serial %u (%zu records)", name,
+			 snap_serial(ex.snap), snap_count(ex.snap) + 1);
+	snap_unref(z->snap);
+	z->snap = ex.snap;
+	ex.snap = NULL;
+	xfr_policy_clear(&z->policy);
+	z->policy = pol;
+	alias_watch(s->alias, name, ex.alias_targets, ex.nalias);
+	export_result_clear(&ex);
+	notify_zone(s->notify, z);
+	return AX_OK;
+}
+
+int dns_zones_load_all(dns_server *s)
+{
+	char **names;
+	size_t n;
+	int rc = db_zone_names(s->d, &names, &n);
+
+	if (rc != AX_OK)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		dns_zone_reload(s, names[i]);
+		free(names[i]);
+	}
+	free(names);
+	log_info("dns", "%zu zones loaded", s->nzones);
+	return AX_OK;
+}

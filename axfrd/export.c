@@ -1,0 +1,253 @@
+/* export.c -- builds a zone's export snapshot from the store. */
+#include "export.h"
+
+#include <arpa/inet.h>
+#include <ldns/ldns.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "db/db_export.h"
+#include "db/db_record.h"
+#include "db/db_zone.h"
+#include "log.h"
+#include "wire.h"
+
+/* Parses a comma-separated address list of one family into out. */
+static int parse_redirects(const char *key, const char *list, int family,
+			   uint8_t *out, size_t size, size_t *n, ax_errinfo *ei)
+{
+	char item[64];
+
+	*n = 0;
+	for (const char *p = list; *p != '\0'; ) {
+		size_t len = strcspn(p, ",");
+		if (config_list_item(p, len, item, sizeof(item))) {
+			if (*n == EXPORT_MAX_REDIRECT)
+				return ax_fail(ei, AX_EINVAL, key, "%s: at most %d addresses",
+					       key, EXPORT_MAX_REDIRECT);
+			if (inet_pton(family, item, out + *n * size) != 1)
+				return ax_fail(ei, AX_EINVAL, key,
+					       "%s: '%s' is not an IPv%d address", key, item,
+					       family == AF_INET ? 4 : 6);
+			(*n)++;
+		}
+		p += len + (p[len] == ',');
+	}
+	return AX_OK;
+}
+
+int export_opts_from_config(const config *cfg, export_opts *o, ax_errinfo *ei)
+{
+	int rc;
+
+	memset(o, 0, sizeof(*o));
+	if ((rc = parse_redirects("url-redirect-ipv4", cfg->url_redirect_ipv4, AF_INET,
+				  &o->url_v4[0][0], 4, &o->n_url_v4, ei)) != AX_OK)
+		return rc;
+	return parse_redirects("url-redirect-ipv6", cfg->url_redirect_ipv6, AF_INET6,
+			       &o->url_v6[0][0], 16, &o->n_url_v6, ei);
+}
+
+void export_result_clear(export_result *r)
+{
+	if (r == NULL)
+		return;
+	snap_unref(r->snap);
+	for (size_t i = 0; i < r->nalias; i++)
+		free(r->alias_targets[i]);
+	free(r->alias_targets);
+	memset(r, 0, sizeof(*r));
+}
+
+static int owner_wire(const char *zone, const char *name, uint8_t *out,
+		      size_t *len)
+{
+	char fqdn[600];
+
+	snprintf(fqdn, sizeof(fqdn), "%s%s%s.", name, name[0] ? "." : "", zone);
+	return wire_name_from_text(fqdn, out, len) ? AX_OK : AX_EINVAL;
+}
+
+/* Records target (lower-cased) among the zone's ALIAS targets; *stored
+ * is the recorded copy. */
+static int add_target(export_result *r, const char *target, const char **stored)
+{
+	char **grown, *copy;
+
+	for (size_t i = 0; i < r->nalias; i++) {
+		if (strcasecmp(r->alias_targets[i], target) == 0) {
+			*stored = r->alias_targets[i];
+			return AX_OK;
+		}
+	}
+	if ((copy = strdup(target)) == NULL)
+		return AX_ENOMEM;
+	for (char *p = copy; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	grown = realloc(r->alias_targets, (r->nalias + 1) * sizeof(*grown));
+	if (grown == NULL) {
+		free(copy);
+		return AX_ENOMEM;
+	}
+	r->alias_targets = grown;
+	r->alias_targets[r->nalias++] = copy;
+	*stored = copy;
+	return AX_OK;
+}
+
+/* Adds the A or AAAA records an ALIAS at owner stands for: the target's
+ * last known addresses. A target never resolved exports nothing yet. */
+static int add_alias(db *d, snap *s, const uint8_t *owner, size_t olen,
+		     const char *target, uint16_t rrtype, uint32_t ttl)
+{
+	int family = rrtype == RR_A ? AF_INET : AF_INET6;
+	size_t alen = rrtype == RR_A ? 4 : 16;
+	db_alias a;
+	char *save = NULL;
+	uint8_t addr[16];
+	int rc = db_alias_get(d, target, rrtype, &a);
+
+	if (rc == AX_ENOTFOUND)
+		return AX_OK;
+	if (rc != AX_OK)
+		return rc;
+	for (char *t = strtok_r(a.addresses, " ", &save); t != NULL && rc == AX_OK;
+	     t = strtok_r(NULL, " ", &save)) {
+		if (inet_pton(family, t, addr) == 1)
+			rc = snap_add(s, owner, olen, rrtype, ttl, addr, alen);
+	}
+	return rc;
+}
+
+static int add_record(db *d, const char *zone, const export_opts *o,
+		      const rr_record *r, export_result *res, ax_errinfo *ei)
+{
+	uint8_t owner[WIRE_NAME_MAX];
+	size_t olen;
+	int rc;
+
+	if (strcmp(r->type, "ALIAS") != 0 && strcmp(r->type, "URL") != 0)
+		return snap_add_text(res->snap, r->name, r->type, r->ttl, r->content, ei);
+	if ((rc = owner_wire(zone, r->name, owner, &olen)) != AX_OK)
+		return rc;
+	if (strcmp(r->type, "ALIAS") == 0) {
+		const char *target;
+		if ((rc = add_target(res, r->content, &target)) != AX_OK)
+			return rc;
+		if ((rc = add_alias(d, res->snap, owner, olen, target, RR_A, r->ttl)) != AX_OK)
+			return rc;
+		return add_alias(d, res->snap, owner, olen, target, RR_AAAA, r->ttl);
+	}
+	res->nurl++;
+	for (size_t i = 0; i < o->n_url_v4 && rc == AX_OK; i++)
+		rc = snap_add(res->snap, owner, olen, RR_A, r->ttl, o->url_v4[i], 4);
+	for (size_t i = 0; i < o->n_url_v6 && rc == AX_OK; i++)
+		rc = snap_add(res->snap, owner, olen, RR_AAAA, r->ttl, o->url_v6[i], 16);
+	return rc;
+}
+
+/* Fills res from the store; runs inside the read transaction. */
+static int build(db *d, const char *zone, const export_opts *o,
+		 export_result *res, ax_errinfo *ei)
+{
+	db_zone z = {0};
+	rr_record *recs = NULL;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = db_zone_get(d, -1, zone, &z)) != AX_OK ||
+	    (rc = db_record_all(d, z.id, &recs, &n)) != AX_OK)
+		goto cleanup;
+	res->zone_id = z.id;
+	if ((res->snap = snap_new(z.name)) == NULL) {
+		rc = AX_ENOMEM;
+		goto cleanup;
+	}
+	for (size_t i = 0; i < n && rc == AX_OK; i++) {
+		rc = add_record(d, z.name, o, &recs[i], res, ei);
+		if (rc == AX_EINVAL) {
+			/* Stored content this version cannot encode: serve the rest
+			 * of the zone, and say so. */
+			log_err("export", "zone %s: record %lld (%s %s) skipped: %s", z.name,
+				(long long)recs[i].id, recs[i].name, recs[i].type, ei->msg);
+			rc = AX_OK;
+		}
+	}
+	if (rc == AX_OK)
+		rc = snap_set_soa(res->snap, &z.soa);
+cleanup:
+	rr_record_array_free(recs, n);
+	db_zone_clear(&z);
+	return rc;
+}
+
+int export_build(db *d, const char *zone, const export_opts *o,
+		 export_result *out, ax_errinfo *ei)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = db_begin_read(d)) != AX_OK)
+		return rc;
+	rc = build(d, zone, o, out, ei);
+	db_rollback(d);  /* read-only: ends the transaction */
+	if (rc == AX_OK)
+		rc = snap_finish(out->snap);
+	if (rc != AX_OK) {
+		export_result_clear(out);
+		return rc;
+	}
+	if (out->nurl > 0 && o->n_url_v4 + o->n_url_v6 == 0)
+		log_warn("export", "zone %s: %zu URL records exported as nothing: no "
+			 "url-redirect-ipv4/ipv6 configured", zone, out->nurl);
+	return AX_OK;
+}
+
+/* Appends the text of one record (from snapshot wire data) to buf. */
+static bool render_rr(ldns_buffer *buf, const snap *s, const snap_rr *r)
+{
+	uint8_t wire[WIRE_NAME_MAX + 10 + 65535];
+	size_t pos = 0, len = 0;
+	ldns_rr *rr = NULL;
+	char *text;
+	wbuf b;
+
+	wb_init(&b, wire, sizeof(wire), NULL);
+	if (!wb_rr(&b, snap_bytes(s, r->owner), r->owner_len, r->type, CLASS_IN,
+		   r->ttl, snap_bytes(s, r->rdata), r->rdlen))
+		return false;
+	len = b.len;
+	if (ldns_wire2rr(&rr, wire, len, &pos, LDNS_SECTION_ANSWER) != LDNS_STATUS_OK)
+		return false;
+	text = ldns_rr2str(rr);
+	ldns_rr_free(rr);
+	if (text == NULL)
+		return false;
+	ldns_buffer_printf(buf, "%s", text);
+	free(text);
+	return ldns_buffer_status_ok(buf);
+}
+
+char *export_render(const snap *s)
+{
+	ldns_buffer *buf = ldns_buffer_new(4096);
+	bool ok;
+
+	if (buf == NULL)
+		return NULL;
+	ldns_buffer_printf(buf, "$ORIGIN %s.\n", snap_zone(s));
+	ok = render_rr(buf, s, snap_soa(s));
+	for (size_t i = 0; ok && i < snap_count(s); i++)
+		ok = render_rr(buf, s, snap_at(s, i));
+	if (!ok) {
+		ldns_buffer_free(buf);
+		return NULL;
+	}
+	/* ldns_buffer_export2str hands over the data; the husk is freed. */
+	char *text = ldns_buffer_export2str(buf);
+	ldns_buffer_free(buf);
+	return text;
+}

@@ -1,0 +1,26 @@
+/* metrics.h -- process-wide counters, updated from any thread, rendered
+ * in the Prometheus text exposition format for GET /metrics. */
+#ifndef AXFRD_METRICS_H
+#define AXFRD_METRICS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum metric_xfr_result {
+	MX_OK, MX_REFUSED, MX_ABORTED, MX_NRESULTS
+} metric_xfr_result;
+
+/* A transfer ended (ixfr: IXFR, else AXFR) with result, bytes sent. */
+void metric_xfr(bool ixfr, metric_xfr_result result, uint64_t bytes);
+void metric_query(bool tcp);
+void metric_notify_sent(void);
+void metric_notify_acked(void);
+void metric_notify_failed(void);
+void metric_alias_resolution(bool ok);
+/* An API response with this HTTP status. */
+void metric_api(unsigned status);
+
+/* The text exposition (malloc'd), or NULL when out of memory. */
+char *metrics_render(void);
+
+#endif

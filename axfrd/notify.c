@@ -1,0 +1,463 @@
+/* notify.c -- outgoing DNS NOTIFY on the DNS event loop, and a blocking
+ * "notify now" for the API. */
+#include "notify.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db/db_notify.h"
+#include "db/db_secondary.h"
+#include "dns_internal.h"
+#include "log.h"
+#include "metrics.h"
+#include "serial.h"
+
+/* One (zone, target) pair. */
+typedef struct notify_job {
+	struct notifier *owner;
+	int64_t zone_id;
+	char zone[256];
+	uint8_t apex[WIRE_NAME_MAX];
+	size_t apex_len;
+	struct sockaddr_storage addr;
+	char target[64];
+	snap *snap;               /* the version to announce (its SOA) */
+	uint32_t serial;          /* = snap_serial(snap) */
+	bool acked;
+	uint32_t acked_serial;
+	bool waiting;             /* a NOTIFY is in flight */
+	uint32_t sent_serial;
+	uint16_t id;
+	int tries;
+	loop_timer *timer;
+} notify_job;
+
+struct notifier {
+	struct dns_server *srv;
+	int fd4, fd6;
+	loop_handle *h4, *h6;
+	notify_job **jobs;
+	size_t njobs;
+};
+
+size_t notify_build(const snap *s, uint16_t id, uint8_t *buf, size_t max)
+{
+	const snap_rr *soa = snap_soa(s);
+	size_t alen;
+	const uint8_t *apex = snap_apex(s, &alen);
+	wbuf b;
+
+	wb_init(&b, buf, max, NULL);
+	if (!wb_header(&b, id, (uint16_t)(OP_NOTIFY << 11) | WIRE_AA, 1, 1, 0, 0) ||
+	    !wb_bytes(&b, apex, alen) || !wb_u16(&b, RR_SOA) || !wb_u16(&b, CLASS_IN) ||
+	    !wb_rr(&b, snap_bytes(s, soa->owner), soa->owner_len, RR_SOA, CLASS_IN,
+		   soa->ttl, snap_bytes(s, soa->rdata), soa->rdlen))
+		return 0;
+	return b.len;
+}
+
+bool notify_is_reply(const uint8_t *msg, size_t len, uint16_t id,
+		     const uint8_t *apex, size_t apex_len, int *rcode)
+{
+	uint16_t rid, flags, qd, an, ns, ar;
+	uint8_t qname[WIRE_NAME_MAX];
+	size_t ql;
+	wreader r;
+
+	wr_init(&r, msg, len);
+	if (!wr_u16(&r, &rid) || !wr_u16(&r, &flags) || !wr_u16(&r, &qd) ||
+	    !wr_u16(&r, &an) || !wr_u16(&r, &ns) || !wr_u16(&r, &ar))
+		return false;
+	if (rid != id || !(flags & WIRE_QR) || WIRE_OPCODE(flags) != OP_NOTIFY)
+		return false;
+	*rcode = WIRE_RCODE(flags);
+	/* A reply may leave the question out (some servers do on errors). */
+	if (qd == 0)
+		return true;
+	return wr_name(&r, qname, &ql) && wire_name_equal(qname, ql, apex, apex_len);
+}
+
+void notify_target_text(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *v4 = (const struct sockaddr_in *)ss;
+		inet_ntop(AF_INET, &v4->sin_addr, host, sizeof(host));
+		snprintf(buf, len, "%s:%u", host, ntohs(v4->sin_port));
+	} else {
+		const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)ss;
+		inet_ntop(AF_INET6, &v6->sin6_addr, host, sizeof(host));
+		snprintf(buf, len, "[%s]:%u", host, ntohs(v6->sin6_port));
+	}
+}
+
+static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr *b)
+{
+	if (a->ss_family != b->sa_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const struct sockaddr_in *)a;
+		const struct sockaddr_in *y = (const struct sockaddr_in *)b;
+		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)a;
+	const struct sockaddr_in6 *y = (const struct sockaddr_in6 *)b;
+	return x->sin6_port == y->sin6_port &&
+	       memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
+}
+
+/* Stores the job's state, so a restart carries on from it. */
+static void save(notify_job *j, const char *result)
+{
+	db_notify st;
+
+	memset(&st, 0, sizeof(st));
+	snprintf(st.target, sizeof(st.target), "%s", j->target);
+	st.serial = j->serial;
+	st.acked = j->acked;
+	st.acked_serial = j->acked_serial;
+	st.tries = j->tries;
+	st.last_sent_at = time(NULL);
+	if (result != NULL) {
+		snprintf(st.last_result, sizeof(st.last_result), "%s", result);
+		st.last_result_at = time(NULL);
+	} else {
+		db_notify old;
+		if (db_notify_get(j->owner->srv->d, j->zone_id, j->target, &old) == AX_OK) {
+			memcpy(st.last_result, old.last_result, sizeof(st.last_result));
+			st.last_result_at = old.last_result_at;
+		}
+	}
+	if (db_notify_put(j->owner->srv->d, j->zone_id, &st) != AX_OK)
+		log_err("notify", "zone %s: cannot store NOTIFY state of %s", j->zone,
+			j->target);
+}
+
+static void on_timeout(loop *l, void *arg);
+
+static void send_notify(notify_job *j)
+{
+	notifier *n = j->owner;
+	uint8_t buf[1024];
+	size_t len;
+	int fd = j->addr.ss_family == AF_INET ? n->fd4 : n->fd6;
+	socklen_t sl = j->addr.ss_family == AF_INET ? sizeof(struct sockaddr_in) :
+		       sizeof(struct sockaddr_in6);
+
+	if (getrandom(&j->id, sizeof(j->id), 0) != sizeof(j->id))
+		j->id = (uint16_t)rand();
+	len = notify_build(j->snap, j->id, buf, sizeof(buf));
+	if (len == 0 || fd < 0 ||
+	    sendto(fd, buf, len, 0, (struct sockaddr *)&j->addr, sl) < 0)
+		log_warn("notify", "zone %s: cannot send NOTIFY to %s: %s", j->zone,
+			 j->target, fd < 0 ? "no socket for its family" : strerror(errno));
+	metric_notify_sent();
+	j->waiting = true;
+	j->sent_serial = j->serial;
+	j->tries++;
+	loop_cancel(n->srv->lp, j->timer);
+	/* Each wait doubles: notify-timeout, 2x, 4x, ... */
+	uint64_t wait = (uint64_t)n->srv->cfg->notify_timeout << (j->tries - 1 < 16 ? j->tries - 1 : 16);
+	j->timer = loop_after(n->srv->lp, wait, on_timeout, j);
+	log_debug("notify", "zone %s: NOTIFY serial %u to %s (try %d)", j->zone,
+		  j->serial, j->target, j->tries);
+	save(j, NULL);
+}
+
+static void on_timeout(loop *l, void *arg)
+{
+	notify_job *j = arg;
+
+	(void)l;
+	j->timer = NULL;
+	if (!j->waiting)
+		return;
+	if (j->tries < j->owner->srv->cfg->notify_retries) {
+		send_notify(j);
+		return;
+	}
+	j->waiting = false;
+	metric_notify_failed();
+	log_warn("notify", "zone %s: no reply from %s to NOTIFY of serial %u after %d "
+		 "tries; giving up until the next change", j->zone, j->target,
+		 j->sent_serial, j->tries);
+	save(j, "no reply");
+}
+
+static void on_reply(notify_job *j, int rcode)
+{
+	char result[64];
+
+	loop_cancel(j->owner->srv->lp, j->timer);
+	j->timer = NULL;
+	j->waiting = false;
+	j->acked = true;
+	j->acked_serial = j->sent_serial;
+	metric_notify_acked();
+	snprintf(result, sizeof(result), "%s",
+		 rcode == RCODE_NOERROR ? "acknowledged" :
+		 rcode == RCODE_REFUSED ? "refused" :
+		 rcode == RCODE_NOTAUTH ? "not authoritative" :
+		 rcode == RCODE_NOTIMP ? "not implemented" : "error reply");
+	log_info("notify", "zone %s: NOTIFY of serial %u to %s: %s", j->zone,
+		 j->sent_serial, j->target, result);
+	j->tries = 0;
+	save(j, result);
+	/* Changes that came while this one was in flight go out now. */
+	if (j->serial != j->sent_serial)
+		send_notify(j);
+}
+
+static void on_readable(loop *l, int fd, uint32_t events, void *arg)
+{
+	notifier *n = arg;
+	uint8_t buf[4096];
+
+	(void)l;
+	(void)events;
+	for (int k = 0; k < 64; k++) {
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof(from);
+		ssize_t len = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+		int rcode;
+
+		if (len < 0)
+			return;
+		for (size_t i = 0; i < n->njobs; i++) {
+			notify_job *j = n->jobs[i];
+			if (j->waiting && same_addr(&j->addr, (struct sockaddr *)&from) &&
+			    notify_is_reply(buf, (size_t)len, j->id, j->apex, j->apex_len,
+					    &rcode)) {
+				on_reply(j, rcode);
+				break;
+			}
+		}
+	}
+}
+
+static int open_fd(int family)
+{
+	return socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+}
+
+int notify_new(struct dns_server *s, notifier **out, ax_errinfo *ei)
+{
+	notifier *n = calloc(1, sizeof(*n));
+
+	*out = NULL;
+	if (n == NULL)
+		return AX_ENOMEM;
+	n->srv = s;
+	n->fd4 = open_fd(AF_INET);
+	n->fd6 = open_fd(AF_INET6);  /* may fail on hosts without IPv6 */
+	if (n->fd4 < 0 ||
+	    (n->h4 = loop_add(s->lp, n->fd4, EPOLLIN, on_readable, n)) == NULL ||
+	    (n->fd6 >= 0 &&
+	     (n->h6 = loop_add(s->lp, n->fd6, EPOLLIN, on_readable, n)) == NULL)) {
+		notify_free(n);
+		return ax_fail(ei, AX_EIO, "notify", "cannot open NOTIFY sockets: %s",
+			       strerror(errno));
+	}
+	*out = n;
+	return AX_OK;
+}
+
+static void job_free(notifier *n, notify_job *j)
+{
+	loop_cancel(n->srv->lp, j->timer);
+	snap_unref(j->snap);
+	free(j);
+}
+
+void notify_free(notifier *n)
+{
+	if (n == NULL)
+		return;
+	for (size_t i = 0; i < n->njobs; i++)
+		job_free(n, n->jobs[i]);
+	free(n->jobs);
+	if (n->h4)
+		loop_del(n->srv->lp, n->h4);
+	if (n->h6)
+		loop_del(n->srv->lp, n->h6);
+	if (n->fd4 >= 0)
+		close(n->fd4);
+	if (n->fd6 >= 0)
+		close(n->fd6);
+	free(n);
+}
+
+static notify_job *job_find(notifier *n, int64_t zone_id, const char *target)
+{
+	for (size_t i = 0; i < n->njobs; i++)
+		if (n->jobs[i]->zone_id == zone_id && strcmp(n->jobs[i]->target, target) == 0)
+			return n->jobs[i];
+	return NULL;
+}
+
+/* A job for a target, with the acknowledged serial it had before. */
+static notify_job *job_new(notifier *n, const struct zone_entry *z,
+			   const struct sockaddr_storage *addr, const char *target)
+{
+	notify_job *j = calloc(1, sizeof(*j));
+	notify_job **grown;
+	db_notify st;
+
+	if (j == NULL || (grown = realloc(n->jobs, (n->njobs + 1) * sizeof(*grown))) == NULL) {
+		free(j);
+		return NULL;
+	}
+	n->jobs = grown;
+	n->jobs[n->njobs++] = j;
+	j->owner = n;
+	j->zone_id = z->id;
+	snprintf(j->zone, sizeof(j->zone), "%s", z->name);
+	memcpy(j->apex, z->apex, z->apex_len);
+	j->apex_len = z->apex_len;
+	j->addr = *addr;
+	snprintf(j->target, sizeof(j->target), "%s", target);
+	if (db_notify_get(n->srv->d, z->id, target, &st) == AX_OK) {
+		j->acked = st.acked;
+		j->acked_serial = st.acked_serial;
+	}
+	return j;
+}
+
+/* Drops the zone's jobs whose target is not in keep (NULL: all). */
+static void drop_jobs(notifier *n, int64_t zone_id, char (*keep)[64], size_t nkeep)
+{
+	for (size_t i = 0; i < n->njobs; ) {
+		notify_job *j = n->jobs[i];
+		bool kept = false;
+		for (size_t k = 0; k < nkeep && !kept; k++)
+			kept = strcmp(keep[k], j->target) == 0;
+		if (j->zone_id != zone_id || kept) {
+			i++;
+			continue;
+		}
+		job_free(n, j);
+		n->jobs[i] = n->jobs[--n->njobs];
+	}
+}
+
+void notify_zone(notifier *n, const struct zone_entry *z)
+{
+	struct sockaddr_storage *targets = NULL;
+	char (*names)[64] = NULL;
+	char **keep = NULL;
+	size_t nt = 0;
+
+	if (n == NULL || z->snap == NULL ||
+	    db_notify_targets(n->srv->d, z->id, &targets, &nt) != AX_OK)
+		return;
+	names = calloc(nt + 1, sizeof(*names));
+	keep = calloc(nt + 1, sizeof(*keep));
+	if (names == NULL || keep == NULL)
+		goto cleanup;
+	for (size_t i = 0; i < nt; i++) {
+		notify_target_text(&targets[i], names[i], sizeof(names[i]));
+		keep[i] = names[i];
+	}
+	drop_jobs(n, z->id, names, nt);
+	db_notify_prune(n->srv->d, z->id, keep, nt);
+	for (size_t i = 0; i < nt; i++) {
+		notify_job *j = job_find(n, z->id, names[i]);
+		if (j == NULL && (j = job_new(n, z, &targets[i], names[i])) == NULL)
+			continue;
+		snap_unref(j->snap);
+		j->snap = snap_ref(z->snap);
+		j->serial = snap_serial(z->snap);
+		if (j->acked && j->acked_serial == j->serial)
+			continue;          /* the target already knows */
+		if (!j->waiting) {
+			j->tries = 0;
+			send_notify(j);    /* the first change goes out at once */
+		}
+		/* else: coalesced; on_reply sends the newest serial */
+	}
+cleanup:
+	free(names);
+	free(keep);
+	free(targets);
+}
+
+void notify_forget(notifier *n, int64_t zone_id)
+{
+	if (n != NULL)
+		drop_jobs(n, zone_id, NULL, 0);
+}
+
+int notify_send_now(const snap *s, notify_outcome *t, size_t n, int timeout_ms)
+{
+	uint16_t *ids = calloc(n + 1, sizeof(*ids));
+	int fds[2] = {open_fd(AF_INET), open_fd(AF_INET6)};
+	size_t alen, left = n;
+	const uint8_t *apex = snap_apex(s, &alen);
+	struct timespec t0, now;
+	uint8_t buf[4096];
+
+	if (ids == NULL || fds[0] < 0) {
+		free(ids);
+		for (int k = 0; k < 2; k++)
+			if (fds[k] >= 0)
+				close(fds[k]);
+		return AX_EIO;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (size_t i = 0; i < n; i++) {
+		int fd = fds[t[i].target.ss_family == AF_INET ? 0 : 1];
+		size_t len;
+		socklen_t sl = t[i].target.ss_family == AF_INET ?
+			       sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+		if (getrandom(&ids[i], sizeof(ids[i]), 0) != sizeof(ids[i]))
+			ids[i] = (uint16_t)(rand() + (int)i);
+		t[i].answered = false;
+		len = notify_build(s, ids[i], buf, sizeof(buf));
+		if (fd < 0 || len == 0 ||
+		    sendto(fd, buf, len, 0, (struct sockaddr *)&t[i].target, sl) < 0)
+			left--;
+	}
+	while (left > 0) {
+		struct pollfd p[2] = {{fds[0], POLLIN, 0}, {fds[1], POLLIN, 0}};
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long el = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
+		if (el >= timeout_ms || poll(p, 2, (int)(timeout_ms - el)) <= 0)
+			break;
+		for (int k = 0; k < 2; k++) {
+			struct sockaddr_storage from;
+			socklen_t fl = sizeof(from);
+			ssize_t len;
+			if (!(p[k].revents & POLLIN) ||
+			    (len = recvfrom(fds[k], buf, sizeof(buf), 0,
+					    (struct sockaddr *)&from, &fl)) < 0)
+				continue;
+			for (size_t i = 0; i < n; i++) {
+				int rcode;
+				if (t[i].answered ||
+				    !same_addr(&t[i].target, (struct sockaddr *)&from) ||
+				    !notify_is_reply(buf, (size_t)len, ids[i], apex, alen, &rcode))
+					continue;
+				t[i].answered = true;
+				t[i].rcode = rcode;
+				clock_gettime(CLOCK_MONOTONIC, &now);
+				t[i].ms = (unsigned)((now.tv_sec - t0.tv_sec) * 1000 +
+						     (now.tv_nsec - t0.tv_nsec) / 1000000);
+				left--;
+				break;
+			}
+		}
+	}
+	free(ids);
+	for (int k = 0; k < 2; k++)
+		if (fds[k] >= 0)
+			close(fds[k]);
+	return AX_OK;
+}

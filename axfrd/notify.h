@@ -1,0 +1,56 @@
+/* notify.h -- DNS NOTIFY (RFC 1996) to a zone's secondaries whenever the
+ * serial it serves changes: sent at once, coalesced while one is in
+ * flight, retried with doubling waits until a reply matches (id, zone,
+ * address), the state kept in the store so a restart resumes it. */
+#ifndef AXFRD_NOTIFY_H
+#define AXFRD_NOTIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "error.h"
+#include "snap.h"
+
+struct dns_server;
+struct zone_entry;
+typedef struct notifier notifier;
+
+/* Writes a NOTIFY for s's zone with its SOA in the answer section
+ * (opcode NOTIFY, AA set). Returns the length, 0 if it does not fit. */
+size_t notify_build(const snap *s, uint16_t id, uint8_t *buf, size_t max);
+
+/* Checks that msg answers the NOTIFY id for the zone apex; *rcode gets
+ * the reply's rcode. */
+bool notify_is_reply(const uint8_t *msg, size_t len, uint16_t id,
+		     const uint8_t *apex, size_t apex_len, int *rcode);
+
+/* "ADDR:PORT" or "[V6ADDR]:PORT". */
+void notify_target_text(const struct sockaddr_storage *ss, char *buf, size_t len);
+
+int notify_new(struct dns_server *s, notifier **out, ax_errinfo *ei);
+void notify_free(notifier *n);
+
+/* The zone's targets or serial may have changed: announce the serial it
+ * serves now to every target that has not acknowledged it. */
+void notify_zone(notifier *n, const struct zone_entry *z);
+
+/* The zone is gone: stop notifying for it. */
+void notify_forget(notifier *n, int64_t zone_id);
+
+/* One target's outcome of notify_send_now. */
+typedef struct notify_outcome {
+	struct sockaddr_storage target;
+	bool answered;
+	int rcode;           /* when answered */
+	unsigned ms;         /* time to the answer */
+} notify_outcome;
+
+/* Sends a NOTIFY for s to every target at once and waits (up to
+ * timeout_ms) for their replies; for the API's "notify now". Blocking,
+ * on the caller's thread. */
+int notify_send_now(const snap *s, notify_outcome *targets, size_t n,
+		    int timeout_ms);
+
+#endif
