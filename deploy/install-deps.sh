@@ -1,10 +1,14 @@
 #!/bin/sh
-# Installs the Debian packages axfrd needs to build, run and test, when
-# they are missing. Used by deploy/run.sh and tests/run.sh.
+# Installs the Debian packages axfrd needs to build and run, when they are
+# missing; with --test also what the test suite needs (cmocka, Python, and
+# BIND and NSD as real secondaries). Used by deploy/run.sh and tests/run.sh.
 set -eu
 
 PKGS="build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev
-libsqlite3-dev libldns-dev libidn2-dev libcmocka-dev python3 sqlite3 curl"
+libsqlite3-dev libldns-dev libidn2-dev libssl-dev"
+if [ "${1:-}" = "--test" ]; then
+	PKGS="$PKGS libcmocka-dev python3 sqlite3 curl bind9 bind9-dnsutils nsd"
+fi
 
 missing=""
 for p in $PKGS; do
@@ -16,6 +20,13 @@ done
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 echo "installing:$missing" >&2
+# bind9 and nsd are test peers only: their packages must not start system
+# name servers. A policy-rc.d that says no stops that during the install.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+	$SUDO chmod 755 /usr/sbin/policy-rc.d
+	trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing

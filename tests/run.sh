@@ -4,7 +4,7 @@
 # suite (unit and integration) against each build.
 set -eu
 cd "$(dirname "$0")/.."
-sh deploy/install-deps.sh
+sh deploy/install-deps.sh --test
 
 jobs=$(nproc)
 status=0
