@@ -9,13 +9,15 @@
 #include "axfrd/log.h"
 #include "axfrd/rr.h"
 #include "db/db_secondary.h"
+#include "db/db_secondary.h"
 #include "db/db_zone.h"
 
 json_t *api_zone_json(const db_zone *z)
 {
 	const zf_soa *s = &z->soa;
+	json_t *j;
 
-	return json_pack("{s:I, s:s, s:I, s:I, s:s, s:{s:s, s:s, s:I, s:I, s:I, "
+	j = json_pack("{s:I, s:s, s:I, s:I, s:s, s:{s:s, s:s, s:I, s:I, s:I, "
 			 "s:I, s:I}, s:b, s:o, s:o}",
 			 "id", (json_int_t)z->id, "name", z->name, "account_id",
 			 (json_int_t)z->account_id, "serial", (json_int_t)s->serial,
@@ -26,6 +28,13 @@ json_t *api_zone_json(const db_zone *z)
 			 "minimum", (json_int_t)s->minimum, "dnssec", z->dnssec,
 			 "created_at", api_time(z->created_at), "updated_at",
 			 api_time(z->updated_at));
+	if (j != NULL)
+		json_object_set_new(j, "serial_change", !z->lowering ? json_null() :
+			json_pack("{s:I, s:I, s:s}", "target", (json_int_t)z->serial_target,
+				  "intermediate", (json_int_t)s->serial, "state",
+				  "waiting for every secondary to transfer the "
+				  "intermediate serial"));
+	return j;
 }
 
 bool api_zone_load(api_req *rq, api_resp *rs, db_zone *z)
@@ -426,4 +435,69 @@ void h_zone_delete(api_req *rq, api_resp *rs)
 		rs->status = 204;
 	}
 	db_zone_clear(&z);
+}
+
+/* Reads the "serial" member: 0 to 4294967295. */
+static bool serial_member(json_t *body, uint32_t *out, api_resp *rs)
+{
+	json_t *v = json_object_get(body, "serial");
+
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    json_integer_value(v) > 4294967295LL) {
+		api_error(rs, 422, "invalid_field", "serial",
+			  "serial: an integer from 0 to 4294967295 is required");
+		return false;
+	}
+	*out = (uint32_t)json_integer_value(v);
+	return true;
+}
+
+/* Whether the zone has secondaries that cache its serial. */
+static bool has_secondaries(api_req *rq, int64_t zone_id)
+{
+	struct sockaddr_storage *t = NULL;
+	size_t n = 0;
+
+	db_notify_targets(rq->ctx->d, zone_id, &t, &n);
+	free(t);
+	return n > 0;
+}
+
+void h_zone_serial(api_req *rq, api_resp *rs)
+{
+	json_t *body = api_body_object(rq, rs);
+	char *name = NULL;
+	edit *e = NULL;
+	uint32_t target, cur, serial;
+	bool final = true;
+	ax_errinfo ei;
+	int rc;
+
+	ax_errinfo_clear(&ei);
+	if (body == NULL || !serial_member(body, &target, rs) ||
+	    !api_zone_name(rq, rs, &name))
+		goto cleanup;
+	if ((rc = edit_begin(rq->ctx->d, rq->account.id, name, rq->now, &e)) != AX_OK) {
+		api_error_ax(rs, rc, &ei);
+		goto cleanup;
+	}
+	cur = edit_zone(e)->soa.serial;
+	/* Raising, or a zone no secondary caches: one change. Lowering: the
+	 * first RFC 1982 step; the DNS side takes the next ones once every
+	 * secondary has transferred the intermediate serial. */
+	if (target != cur)
+		edit_set_serial(e, has_secondaries(rq, edit_zone(e)->id) ?
+				serial_lowering_step(cur, target, &final) : target);
+	if ((rc = edit_set_serial_target(e, !final, target)) != AX_OK ||
+	    (rc = edit_commit(e, &serial, &ei)) != AX_OK) {
+		api_error_ax(rs, rc, &ei);
+		goto cleanup;
+	}
+	if (target != cur)
+		api_zone_changed(rq, edit_zone(e)->name);
+	api_json(rs, final ? 200 : 202, api_zone_json(edit_zone(e)));
+cleanup:
+	edit_free(e);
+	free(name);
+	json_decref(body);
 }

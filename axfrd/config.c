@@ -208,6 +208,11 @@ static const opt_def opts[] = {
 	 "NOTIFY sends to a target before giving up (each wait doubles)", NULL},
 	{"notify-timeout", OPT_INT, O(notify_timeout), 50, 60000, "1000",
 	 "milliseconds before an unanswered NOTIFY is sent again", NULL},
+	{"check-port", OPT_INT, O(check_port), 1, 65535, "53",
+	 "port the sync checks ask secondaries (unless their NOTIFY target "
+	 "names one) and the parent zone's servers on", NULL},
+	{"check-timeout", OPT_INT, O(check_timeout), 100, 10000, "1500",
+	 "milliseconds each step of a sync check waits for answers", NULL},
 };
 #undef O
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))

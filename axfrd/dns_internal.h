@@ -62,7 +62,7 @@ typedef struct dns_reply {
 	xfr_cursor *xfr;     /* a transfer to continue (TCP only), owned */
 	bool tsig_on;        /* sign every message with tsig */
 	tsig_ctx tsig;
-	const char *zone;    /* for logs (borrowed from the zone entry) */
+	char zone[256];      /* for logs and the transfer log */
 	int64_t zone_id;
 	uint32_t serial;
 } dns_reply;
@@ -88,6 +88,10 @@ zone_entry *dns_zone_exact(dns_server *s, const uint8_t *name, size_t len);
 zone_entry *dns_zone_closest(dns_server *s, const uint8_t *name, size_t len);
 int dns_zone_reload(dns_server *s, const char *name);
 int dns_zones_load_all(dns_server *s);
+/* After a transfer of zone: if a serial lowering waits for every
+ * secondary to have the current serial and they all do, takes the next
+ * step. */
+void dns_serial_progress(dns_server *s, const char *zone);
 void dns_zones_free(dns_server *s);
 
 /* TCP (dns_tcp.c). */

@@ -136,7 +136,7 @@ static void handle_xfr(dns_server *s, const dns_query *q,
 		refuse(q, RCODE_REFUSED, out, max, rep);
 		return;
 	}
-	rep->zone = z->name;
+	snprintf(rep->zone, sizeof(rep->zone), "%s", z->name);
 	rep->zone_id = z->id;
 	rep->serial = snap_serial(z->snap);
 	/* Over UDP an IXFR gets the current SOA only, which tells the

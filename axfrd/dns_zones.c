@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "db/db_export.h"
+#include "db/db_notify.h"
 #include "db/db_secondary.h"
 #include "alias.h"
 #include "dns_internal.h"
@@ -343,4 +344,64 @@ int dns_zones_load_all(dns_server *s)
 	free(names);
 	log_info("dns", "%zu zones loaded", s->nzones);
 	return AX_OK;
+}
+
+/* True when every NOTIFY target's address has transferred serial. */
+static bool all_have(dns_server *s, int64_t zone_id, uint32_t serial)
+{
+	struct sockaddr_storage *t = NULL;
+	size_t n = 0;
+	bool all = true;
+
+	if (db_notify_targets(s->d, zone_id, &t, &n) != AX_OK)
+		return false;
+	for (size_t i = 0; i < n && all; i++) {
+		char peer[80], *hash;
+		db_xfr_log l;
+		dns_peer_text((struct sockaddr *)&t[i], peer, sizeof(peer));
+		if ((hash = strrchr(peer, '#')) != NULL)
+			*hash = '\0';
+		all = db_xfr_log_last(s->d, zone_id, peer, true, &l) == AX_OK &&
+		      l.serial == serial;
+	}
+	free(t);
+	return all;
+}
+
+void dns_serial_progress(dns_server *s, const char *zone)
+{
+	ax_errinfo ei;
+	uint32_t serial, next;
+	bool final;
+	edit *e;
+
+	/* Most transfers find no lowering under way: find out with a read
+	 * before taking the write lock. */
+	db_zone peek;
+	bool lowering = db_zone_get(s->d, -1, zone, &peek) == AX_OK && peek.lowering;
+	db_zone_clear(&peek);
+	if (!lowering)
+		return;
+	ax_errinfo_clear(&ei);
+	if (edit_begin(s->d, -1, zone, time(NULL), &e) != AX_OK)
+		return;
+	const db_zone *z = edit_zone(e);
+	if (!z->lowering || !all_have(s, z->id, z->soa.serial)) {
+		edit_free(e);
+		return;
+	}
+	next = serial_lowering_step(z->soa.serial, z->serial_target, &final);
+	edit_set_serial(e, next);
+	if ((final && edit_set_serial_target(e, false, 0) != AX_OK) ||
+	    edit_commit(e, &serial, &ei) != AX_OK) {
+		log_err("dns", "zone %s: cannot take the next step of lowering the "
+			"serial: %s", zone, ei.msg);
+		edit_free(e);
+		return;
+	}
+	log_info("dns", "zone %s: every secondary has the intermediate serial; "
+		 "serial now %u%s", zone, serial, final ? " (lowering done)" :
+		 " (another step needed)");
+	edit_free(e);
+	dns_zone_changed(s, zone);
 }

@@ -23,6 +23,8 @@ struct edit {
 	bool open;           /* transaction still open */
 	bool soa_changed;    /* SOA fields other than the serial changed */
 	bool bump;           /* the export changed without a record change */
+	bool fixed_serial;   /* the commit sets new_serial, not the policy */
+	uint32_t new_serial;
 	bool managed_ok;     /* may change records managed by secondary DNS */
 	uint32_t old_serial;
 	zf_soa old_soa;      /* SOA before the edit, for the journal */
@@ -163,6 +165,24 @@ const db_zone *edit_zone(const edit *e)
 void edit_bump(edit *e)
 {
 	e->bump = true;
+}
+
+void edit_set_serial(edit *e, uint32_t serial)
+{
+	e->bump = true;
+	e->fixed_serial = true;
+	e->new_serial = serial;
+}
+
+int edit_set_serial_target(edit *e, bool lowering, uint32_t target)
+{
+	int rc = db_zone_set_serial_target(e->d, e->zone.id, lowering, target);
+
+	if (rc == AX_OK) {
+		e->zone.lowering = lowering;
+		e->zone.serial_target = target;
+	}
+	return rc;
 }
 
 void edit_allow_managed(edit *e)
@@ -423,7 +443,8 @@ int edit_commit(edit *e, uint32_t *serial, ax_errinfo *ei)
 	for (size_t i = 0; i < e->ntouched && rc == AX_OK; i++)
 		rc = check_name(e, e->touched[i], ei);
 	if (rc == AX_OK && edit_changed(e)) {
-		e->zone.soa.serial = serial_next(e->zone.policy, e->old_serial, e->now);
+		e->zone.soa.serial = e->fixed_serial ? e->new_serial :
+				     serial_next(e->zone.policy, e->old_serial, e->now);
 		if ((rc = db_zone_update_soa(e->d, e->zone.id, &e->zone.soa,
 					     e->now)) == AX_OK)
 			rc = write_journal(e);

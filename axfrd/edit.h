@@ -74,6 +74,13 @@ void edit_allow_managed(edit *e);
  * export, so on its own it does not bump the serial). */
 int edit_set_dnssec(edit *e, bool on);
 
+/* The commit gives the zone exactly this serial instead of the policy's
+ * next one (raising it, or one RFC 1982 step of lowering it). */
+void edit_set_serial(edit *e, uint32_t serial);
+
+/* Starts (lowering true) or ends a serial lowering towards target. */
+int edit_set_serial_target(edit *e, bool lowering, uint32_t target);
+
 /* True when the edit changed something so far. */
 bool edit_changed(const edit *e);
 

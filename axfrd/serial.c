@@ -69,6 +69,12 @@ uint32_t serial_initial(serial_policy p, time_t now)
 	return clock != 0 ? clock : 1;
 }
 
+uint32_t serial_lowering_step(uint32_t cur, uint32_t target, bool *final)
+{
+	*final = serial_gt(target, cur);
+	return *final ? target : serial_add(cur, SERIAL_HALF - 1);
+}
+
 static const char *const policy_names[] = {
 	[SERIAL_INCREMENT] = "increment",
 	[SERIAL_UNIXTIME] = "unixtime",

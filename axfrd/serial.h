@@ -30,6 +30,11 @@ uint32_t serial_next(serial_policy p, uint32_t old, time_t now);
 /* The serial a new zone starts with under policy at time now. */
 uint32_t serial_initial(serial_policy p, time_t now);
 
+/* The next serial on the way from cur down to target (RFC 1982 section
+ * 7): target itself once it is greater than cur, else cur + 2^31 - 1, the
+ * largest step that stays greater. *final tells which. */
+uint32_t serial_lowering_step(uint32_t cur, uint32_t target, bool *final);
+
 /* Parses "increment", "unixtime" or "dateserial"; false if unknown. */
 bool serial_policy_parse(const char *s, serial_policy *out);
 

@@ -8,7 +8,7 @@
 
 #define ZONE_COLS "id, account_id, name, serial_policy, serial, soa_mname, " \
 	"soa_rname, soa_ttl, soa_refresh, soa_retry, soa_expire, soa_minimum, " \
-	"dnssec, created_at, updated_at"
+	"dnssec, created_at, updated_at, serial_target"
 
 void db_zone_clear(db_zone *z)
 {
@@ -46,6 +46,8 @@ static int read_zone(sqlite3_stmt *st, db_zone *z)
 	z->dnssec = sqlite3_column_int(st, 12) != 0;
 	z->created_at = sqlite3_column_int64(st, 13);
 	z->updated_at = sqlite3_column_int64(st, 14);
+	z->lowering = sqlite3_column_type(st, 15) != SQLITE_NULL;
+	z->serial_target = (uint32_t)sqlite3_column_int64(st, 15);
 	if (z->name == NULL || z->soa.mname == NULL || z->soa.rname == NULL) {
 		db_zone_clear(z);
 		return AX_ENOMEM;
@@ -209,6 +211,21 @@ int db_zone_set_dnssec(db *d, int64_t zone_id, bool on)
 			     &st)) != AX_OK)
 		return rc;
 	sqlite3_bind_int(st, 1, on);
+	sqlite3_bind_int64(st, 2, zone_id);
+	return db_exec_stmt(d, st);
+}
+
+int db_zone_set_serial_target(db *d, int64_t zone_id, bool lowering,
+			      uint32_t target)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = db_prepare(d, "UPDATE zones SET serial_target = ? WHERE id = ?",
+			     &st)) != AX_OK)
+		return rc;
+	if (lowering)
+		sqlite3_bind_int64(st, 1, target);
 	sqlite3_bind_int64(st, 2, zone_id);
 	return db_exec_stmt(d, st);
 }

@@ -18,6 +18,8 @@ typedef struct db_zone {
 	serial_policy policy;
 	zf_soa soa;             /* serial included */
 	bool dnssec;
+	bool lowering;          /* a serial lowering is under way ... */
+	uint32_t serial_target; /* ... towards this serial */
 	int64_t created_at, updated_at;
 } db_zone;
 
@@ -41,6 +43,10 @@ int db_zone_delete(db *d, int64_t zone_id);
 
 /* Stores the SOA fields (serial included) and updated_at. */
 int db_zone_update_soa(db *d, int64_t zone_id, const zf_soa *soa, int64_t now);
+
+/* Sets (lowering true) or clears the target of a serial lowering. */
+int db_zone_set_serial_target(db *d, int64_t zone_id, bool lowering,
+			      uint32_t target);
 
 /* Stores the zone's serial policy. */
 int db_zone_set_policy(db *d, int64_t zone_id, serial_policy policy);

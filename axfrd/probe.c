@@ -1,0 +1,197 @@
+/* probe.c -- batches of blocking UDP DNS queries for the sync checks. */
+#include "probe.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+bool probe_init(probe *p, const struct sockaddr_storage *server,
+		const char *name, uint16_t qtype, bool rd)
+{
+	memset(p, 0, sizeof(*p));
+	p->server = *server;
+	p->qtype = qtype;
+	p->rd = rd;
+	return wire_name_from_text(name, p->qname, &p->qname_len);
+}
+
+static socklen_t addr_len(const struct sockaddr_storage *ss)
+{
+	return ss->ss_family == AF_INET ? sizeof(struct sockaddr_in) :
+	       sizeof(struct sockaddr_in6);
+}
+
+static bool same_addr(const struct sockaddr_storage *a,
+		      const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_port ==
+		       ((const struct sockaddr_in *)b)->sin_port &&
+		       ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)a;
+	const struct sockaddr_in6 *y = (const struct sockaddr_in6 *)b;
+	return x->sin6_port == y->sin6_port &&
+	       memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
+}
+
+static void send_one(int fd, probe *p, uint16_t id)
+{
+	uint8_t buf[WIRE_NAME_MAX + 32];
+	wbuf b;
+
+	wb_init(&b, buf, sizeof(buf), NULL);
+	if (wb_header(&b, id, p->rd ? WIRE_RD : 0, 1, 0, 0, 0) &&
+	    wb_bytes(&b, p->qname, p->qname_len) && wb_u16(&b, p->qtype) &&
+	    wb_u16(&b, CLASS_IN))
+		sendto(fd, buf, b.len, 0, (struct sockaddr *)&p->server,
+		       addr_len(&p->server));
+}
+
+/* Matches a reply to the query it answers (id, server, question). */
+static void take_reply(probe *p, size_t n, const uint16_t *ids,
+		       const uint8_t *msg, size_t len,
+		       const struct sockaddr_storage *from)
+{
+	uint16_t id, flags;
+	wreader r;
+
+	wr_init(&r, msg, len);
+	if (len > PROBE_MSG_MAX || !wr_u16(&r, &id) || !wr_u16(&r, &flags) ||
+	    !(flags & WIRE_QR))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i].answered || ids[i] != id || !same_addr(&p[i].server, from))
+			continue;
+		p[i].answered = true;
+		p[i].rcode = WIRE_RCODE(flags);
+		memcpy(p[i].reply, msg, len);
+		p[i].reply_len = len;
+		return;
+	}
+}
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+void probe_run(probe *p, size_t n, int timeout_ms)
+{
+	int fds[2] = {socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0),
+		      socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0)};
+	uint16_t *ids = calloc(n + 1, sizeof(*ids));
+	size_t left = n;
+	struct timespec t0;
+	uint8_t buf[PROBE_MSG_MAX + 1];
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (size_t i = 0; ids != NULL && i < n; i++) {
+		int fd = fds[p[i].server.ss_family == AF_INET ? 0 : 1];
+		if (getrandom(&ids[i], sizeof(ids[i]), 0) != sizeof(ids[i]))
+			ids[i] = (uint16_t)(rand() ^ (int)i);
+		if (fd >= 0)
+			send_one(fd, &p[i], ids[i]);
+	}
+	while (ids != NULL && left > 0 && ms_since(&t0) < timeout_ms) {
+		struct pollfd pf[2] = {{fds[0], POLLIN, 0}, {fds[1], POLLIN, 0}};
+		if (poll(pf, 2, (int)(timeout_ms - ms_since(&t0))) <= 0)
+			break;
+		for (int k = 0; k < 2; k++) {
+			struct sockaddr_storage from;
+			socklen_t fl = sizeof(from);
+			ssize_t len;
+			if (!(pf[k].revents & POLLIN) ||
+			    (len = recvfrom(fds[k], buf, sizeof(buf), 0,
+					    (struct sockaddr *)&from, &fl)) <= 0)
+				continue;
+			take_reply(p, n, ids, buf, (size_t)len, &from);
+		}
+		left = 0;
+		for (size_t i = 0; i < n; i++)
+			left += !p[i].answered;
+	}
+	free(ids);
+	for (int k = 0; k < 2; k++)
+		if (fds[k] >= 0)
+			close(fds[k]);
+}
+
+/* Skips the header and question of a reply. */
+static bool skip_question(wreader *r, uint16_t counts[4])
+{
+	uint8_t name[WIRE_NAME_MAX];
+	size_t nl;
+	uint16_t id, flags;
+
+	if (!wr_u16(r, &id) || !wr_u16(r, &flags))
+		return false;
+	for (int i = 0; i < 4; i++)
+		if (!wr_u16(r, &counts[i]))
+			return false;
+	for (uint16_t i = 0; i < counts[0]; i++)
+		if (!wr_name(r, name, &nl) || !wr_skip(r, 4))
+			return false;
+	return true;
+}
+
+int probe_records(const probe *p, int section, uint16_t rtype, probe_rr_fn fn,
+		  void *arg)
+{
+	uint16_t counts[4];
+	int found = 0;
+	wreader r;
+
+	if (!p->answered)
+		return 0;
+	wr_init(&r, p->reply, p->reply_len);
+	if (!skip_question(&r, counts))
+		return 0;
+	for (int s = 0; s <= section; s++) {
+		for (uint16_t i = 0; i < counts[1 + s]; i++) {
+			uint8_t name[WIRE_NAME_MAX];
+			size_t nl;
+			uint16_t type, cls, rdlen;
+			uint32_t ttl;
+			if (!wr_name(&r, name, &nl) || !wr_u16(&r, &type) ||
+			    !wr_u16(&r, &cls) || !wr_u32(&r, &ttl) || !wr_u16(&r, &rdlen) ||
+			    r.len - r.pos < rdlen)
+				return found;
+			if (s == section && type == rtype) {
+				fn(arg, &r, r.pos, rdlen);
+				found++;
+			}
+			r.pos += rdlen;
+		}
+	}
+	return found;
+}
+
+static void soa_serial_of(void *arg, const wreader *msg, size_t rdata,
+			  uint16_t rdlen)
+{
+	uint8_t name[WIRE_NAME_MAX];
+	size_t nl;
+	wreader r = *msg;
+
+	(void)rdlen;
+	r.pos = rdata;
+	if (wr_name(&r, name, &nl) && wr_name(&r, name, &nl))
+		wr_u32(&r, arg);
+}
+
+bool probe_soa_serial(const probe *p, uint32_t *serial)
+{
+	return p->rcode == RCODE_NOERROR &&
+	       probe_records(p, 0, RR_SOA, soa_serial_of, serial) > 0;
+}
