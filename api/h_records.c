@@ -1,4 +1,5 @@
 /* h_records.c -- records: list, create, get, update, delete, batch. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,13 +8,58 @@
 #include "api_zone.h"
 #include "axfrd/edit.h"
 #include "axfrd/rr.h"
+#include "db/db_export.h"
 #include "db/db_record.h"
+
+/* What an ALIAS target last resolved to, and its last failure: what
+ * the DNS side serves for the record. */
+static json_t *alias_json(db *d, const char *target)
+{
+	static const struct { uint16_t type; const char *key; } t[2] = {
+		{1, "a"}, {28, "aaaa"}};
+	json_t *j = json_object();
+	char lower[300];
+
+	snprintf(lower, sizeof(lower), "%s", target);
+	for (char *p = lower; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	for (int i = 0; i < 2; i++) {
+		db_alias a;
+		json_t *one;
+		if (db_alias_get(d, lower, t[i].type, &a) != AX_OK) {
+			json_object_set_new(j, t[i].key, json_null());
+			continue;
+		}
+		one = json_pack("{s:o, s:o, s:o}", "addresses", json_array(),
+				"resolved_at", a.resolved_at ? api_time(a.resolved_at) :
+				json_null(), "error", a.last_error[0] ?
+				json_string(a.last_error) : json_null());
+		for (char *save = NULL, *w = strtok_r(a.addresses, " ", &save); w;
+		     w = strtok_r(NULL, " ", &save))
+			json_array_append_new(json_object_get(one, "addresses"),
+					      json_string(w));
+		if (a.last_error[0])
+			json_object_set_new(one, "error_at", api_time(a.last_error_at));
+		json_object_set_new(j, t[i].key, one);
+	}
+	return j;
+}
+
+/* The record JSON; rq (may be NULL) adds an ALIAS's resolution. */
+static json_t *record_json_rq(api_req *rq, const rr_record *r)
+{
+	json_t *j = json_pack("{s:I, s:s, s:s, s:I, s:s}", "id", (json_int_t)r->id,
+			      "name", r->name, "type", r->type, "ttl",
+			      (json_int_t)r->ttl, "content", r->content);
+
+	if (j != NULL && rq != NULL && strcmp(r->type, "ALIAS") == 0)
+		json_object_set_new(j, "resolution", alias_json(rq->ctx->d, r->content));
+	return j;
+}
 
 static json_t *record_json(const rr_record *r)
 {
-	return json_pack("{s:I, s:s, s:s, s:I, s:s}", "id", (json_int_t)r->id,
-			 "name", r->name, "type", r->type, "ttl", (json_int_t)r->ttl,
-			 "content", r->content);
+	return record_json_rq(NULL, r);
 }
 
 /* Reads a string member for a record; absent keeps *out. */
@@ -114,7 +160,7 @@ void h_record_list(api_req *rq, api_resp *rs)
 	}
 	data = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(data, record_json(&recs[i]));
+		json_array_append_new(data, record_json_rq(rq, &recs[i]));
 	api_json(rs, 200, api_paginated(data, page, per_page, total));
 cleanup:
 	rr_record_array_free(recs, n);
@@ -180,7 +226,7 @@ void h_record_get(api_req *rq, api_resp *rs)
 		api_error(rs, 404, "not_found", NULL, "zone %s has no record %s", z.name,
 			  rq->params[1]);
 	else
-		api_json(rs, 200, record_json(&r));
+		api_json(rs, 200, record_json_rq(rq, &r));
 	rr_record_clear(&r);
 	db_zone_clear(&z);
 }
