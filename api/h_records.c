@@ -45,21 +45,16 @@ static json_t *alias_json(db *d, const char *target)
 	return j;
 }
 
-/* The record JSON; rq (may be NULL) adds an ALIAS's resolution. */
-static json_t *record_json_rq(api_req *rq, const rr_record *r)
+/* The record JSON; an ALIAS's carries its resolution. */
+static json_t *record_json(api_req *rq, const rr_record *r)
 {
 	json_t *j = json_pack("{s:I, s:s, s:s, s:I, s:s}", "id", (json_int_t)r->id,
 			      "name", r->name, "type", r->type, "ttl",
 			      (json_int_t)r->ttl, "content", r->content);
 
-	if (j != NULL && rq != NULL && strcmp(r->type, "ALIAS") == 0)
+	if (j != NULL && strcmp(r->type, "ALIAS") == 0)
 		json_object_set_new(j, "resolution", alias_json(rq->ctx->d, r->content));
 	return j;
-}
-
-static json_t *record_json(const rr_record *r)
-{
-	return record_json_rq(NULL, r);
 }
 
 /* Reads a string member for a record; absent keeps *out. */
@@ -160,7 +155,7 @@ void h_record_list(api_req *rq, api_resp *rs)
 	}
 	data = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(data, record_json_rq(rq, &recs[i]));
+		json_array_append_new(data, record_json(rq, &recs[i]));
 	api_json(rs, 200, api_paginated(data, page, per_page, total));
 cleanup:
 	rr_record_array_free(recs, n);
@@ -206,7 +201,7 @@ void h_record_create(api_req *rq, api_resp *rs)
 		goto cleanup;
 	}
 	api_zone_changed(rq, edit_zone(e)->name);
-	api_json(rs, 201, record_json(&r));
+	api_json(rs, 201, record_json(rq, &r));
 cleanup:
 	rr_record_clear(&r);
 	edit_free(e);
@@ -226,7 +221,7 @@ void h_record_get(api_req *rq, api_resp *rs)
 		api_error(rs, 404, "not_found", NULL, "zone %s has no record %s", z.name,
 			  rq->params[1]);
 	else
-		api_json(rs, 200, record_json_rq(rq, &r));
+		api_json(rs, 200, record_json(rq, &r));
 	rr_record_clear(&r);
 	db_zone_clear(&z);
 }
@@ -261,7 +256,7 @@ void h_record_update(api_req *rq, api_resp *rs)
 		goto cleanup;
 	}
 	api_zone_changed(rq, edit_zone(e)->name);
-	api_json(rs, 200, record_json(&r));
+	api_json(rs, 200, record_json(rq, &r));
 cleanup:
 	rr_record_clear(&cur);
 	rr_record_clear(&r);
@@ -390,7 +385,7 @@ void h_record_batch(api_req *rq, api_resp *rs)
 	api_zone_changed(rq, edit_zone(e)->name);
 	added = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(added, record_json(&recs[i]));
+		json_array_append_new(added, record_json(rq, &recs[i]));
 	api_json(rs, 200, json_pack("{s:I, s:O, s:o}", "serial", (json_int_t)serial,
 				    "deleted", deleted, "added", added));
 	goto cleanup;

@@ -21,6 +21,7 @@
 #define MAX_NS 16       /* secondary name servers looked at */
 #define MAX_ADDRS 8     /* addresses per name server */
 #define MAX_PARENT 8    /* parent zone servers asked */
+#define MAX_ANCESTORS 8 /* ancestors tried as the parent zone */
 
 /* One secondary name server and what the checks found. */
 typedef struct sec_server {
@@ -149,13 +150,29 @@ static void take_name(void *arg, const wreader *msg, size_t rdata, uint16_t rdle
 	(*a->n)++;
 }
 
-/* Step 1: the secondaries' addresses and the parent's name servers, from
- * the resolver. */
+/* The zone's ancestors, closest first ("b.test.", "test.", "."). */
+static size_t ancestors(const char *zone, char (*out)[300], size_t max)
+{
+	size_t n = 0;
+
+	for (const char *p = strchr(zone, '.'); p != NULL && n < max;
+	     p = strchr(p + 1, '.'))
+		snprintf(out[n++], sizeof(out[0]), "%s.", p + 1);
+	if (n < max)
+		snprintf(out[n++], sizeof(out[0]), ".");
+	return n;
+}
+
+/* Step 1: the secondaries' addresses, and the NS of every ancestor: the
+ * closest one that has NS records is the parent zone (the next label up
+ * need not be a zone cut). */
 static void step_resolve(check *c)
 {
 	const struct sockaddr_storage *res = &c->rq->ctx->cfg->resolver.ss;
-	probe *p = calloc(2 * MAX_NS + 1, sizeof(*p));
-	size_t n = 0;
+	char anc[MAX_ANCESTORS][300];
+	size_t nanc = ancestors(c->zone.name, anc, MAX_ANCESTORS);
+	probe *p = calloc(2 * MAX_NS + MAX_ANCESTORS, sizeof(*p));
+	size_t n = 0, first_anc;
 
 	if (p == NULL)
 		return;
@@ -163,7 +180,9 @@ static void step_resolve(check *c)
 		probe_init(&p[n++], res, c->ns[i].name, RR_A, true);
 		probe_init(&p[n++], res, c->ns[i].name, RR_AAAA, true);
 	}
-	probe_init(&p[n++], res, c->parent, RR_NS, true);
+	first_anc = n;
+	for (size_t i = 0; i < nanc; i++)
+		probe_init(&p[n++], res, anc[i], RR_NS, true);
 	probe_run(p, n, c->timeout);
 	for (size_t i = 0; i < c->nns; i++) {
 		addr_acc a = {c->ns[i].addr, &c->ns[i].naddr, MAX_ADDRS};
@@ -172,8 +191,13 @@ static void step_resolve(check *c)
 		for (size_t k = 0; k < c->ns[i].naddr; k++)
 			set_port(&c->ns[i].addr[k], secondary_port(c, &c->ns[i].addr[k]));
 	}
-	name_acc na = {c->parent_ns, &c->nparent_ns, MAX_PARENT};
-	probe_records(&p[n - 1], 0, RR_NS, take_name, &na);
+	for (size_t i = 0; i < nanc; i++) {
+		name_acc na = {c->parent_ns, &c->nparent_ns, MAX_PARENT};
+		if (probe_records(&p[first_anc + i], 0, RR_NS, take_name, &na) > 0) {
+			snprintf(c->parent, sizeof(c->parent), "%s", anc[i]);
+			break;
+		}
+	}
 	free(p);
 }
 
@@ -401,7 +425,6 @@ static json_t *status_json(check *c)
 void h_secondary_status(api_req *rq, api_resp *rs)
 {
 	check *c = calloc(1, sizeof(*c));
-	const char *dot;
 	int rc;
 
 	if (c == NULL) {
@@ -422,8 +445,6 @@ void h_secondary_status(api_req *rq, api_resp *rs)
 	}
 	for (size_t i = 0; i < c->sec.name_servers.n && c->nns < MAX_NS; i++)
 		c->ns[c->nns++].name = c->sec.name_servers.v[i];
-	dot = strchr(c->zone.name, '.');
-	snprintf(c->parent, sizeof(c->parent), "%s.", dot ? dot + 1 : "");
 	step_resolve(c);
 	step_ask(c);
 	step_delegation(c);

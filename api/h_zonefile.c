@@ -1,4 +1,5 @@
 /* h_zonefile.c -- zone-file import (master-file text) and export. */
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,6 +72,9 @@ cleanup:
 	zf_result_clear(&zf);
 	edit_free(e);
 	free(name);
+	/* An import of a large zone peaks high; do not keep the peak. */
+	if (rq->body_len > (1u << 20))
+		malloc_trim(0);
 }
 
 /* The zone as stored (ALIAS and URL as such): for backups and for

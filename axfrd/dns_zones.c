@@ -2,6 +2,7 @@
  * reloading a zone from the store (new snapshot, IXFR journal step, a new
  * serial when the export changed without one). */
 #include <ctype.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -318,9 +319,14 @@ int dns_zone_reload(dns_server *s, const char *name)
 	if (z->snap == NULL || snap_serial(z->snap) != snap_serial(ex.snap))
 		log_info("dns", "zone %s: serving serial %u (%zu records)", name,
 			 snap_serial(ex.snap), snap_count(ex.snap) + 1);
+	/* A large zone's old version and the build's temporaries are freed
+	 * now; give the memory back rather than keep the peak. */
+	bool large = snap_memory(ex.snap) > (8u << 20);
 	snap_unref(z->snap);
 	z->snap = ex.snap;
 	ex.snap = NULL;
+	if (large)
+		malloc_trim(0);
 	xfr_policy_clear(&z->policy);
 	z->policy = pol;
 	alias_watch(s->alias, name, ex.alias_targets, ex.nalias);

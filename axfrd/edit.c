@@ -1,6 +1,7 @@
 /* edit.c -- a change request on one zone: apply, check, bump, journal. */
 #include "edit.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,11 +10,19 @@
 #include "db/db_record.h"
 #include "log.h"
 #include "serial.h"
+#include "strmap.h"
+#include "wire.h"
 
-/* A growable list of owned records. */
+/*
+ * The journal's removals or additions: a growable list of owned records
+ * with an index, so a large import finds an entry in O(1). Removed
+ * entries are cleared in place (name NULL) and skipped.
+ */
 typedef struct rr_list {
 	rr_record *v;
 	size_t n, cap;
+	size_t live;         /* entries not removed */
+	strmap *index;       /* key (see the users) -> position */
 } rr_list;
 
 struct edit {
@@ -28,14 +37,15 @@ struct edit {
 	bool managed_ok;     /* may change records managed by secondary DNS */
 	uint32_t old_serial;
 	zf_soa old_soa;      /* SOA before the edit, for the journal */
-	rr_list dels, adds;  /* journal: removed and added records */
-	char **touched;      /* owner names whose rules must be checked */
-	size_t ntouched;
+	rr_list dels;        /* removed records, indexed by identity */
+	rr_list adds;        /* added records, indexed by store id */
+	strmap *touched;     /* lower-case owner names to check the rules of */
 };
 
 static void rr_list_free(rr_list *l)
 {
 	rr_record_array_free(l->v, l->n);
+	strmap_free(l->index);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -53,8 +63,29 @@ static int rr_copy(rr_record *dst, const rr_record *src)
 	return AX_OK;
 }
 
-static int rr_list_push(rr_list *l, const rr_record *r)
+/* The identity of a record for the removals' index: what rr_equal
+ * compares. */
+static char *identity(const rr_record *r)
 {
+	char *key = NULL;
+
+	if (asprintf(&key, "%s\x01%s\x01%u\x01%s", r->name, r->type, r->ttl,
+		     r->content) < 0)
+		return NULL;
+	return key;
+}
+
+static char *id_key(int64_t id, char buf[24])
+{
+	snprintf(buf, 24, "%lld", (long long)id);
+	return buf;
+}
+
+/* Appends a copy of r under key. */
+static int rr_list_push(rr_list *l, const rr_record *r, const char *key)
+{
+	if (l->index == NULL && (l->index = strmap_new()) == NULL)
+		return AX_ENOMEM;
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 8;
 		rr_record *grown = realloc(l->v, cap * sizeof(*grown));
@@ -65,21 +96,26 @@ static int rr_list_push(rr_list *l, const rr_record *r)
 	}
 	if (rr_copy(&l->v[l->n], r) != AX_OK)
 		return AX_ENOMEM;
+	if (!strmap_put(l->index, key, l->n)) {
+		rr_record_clear(&l->v[l->n]);
+		return AX_ENOMEM;
+	}
 	l->n++;
+	l->live++;
 	return AX_OK;
 }
 
-/* Removes the entry with record id from l; true if there was one. */
-static bool rr_list_take(rr_list *l, int64_t id)
+/* Removes the entry under key; true if there was one. */
+static bool rr_list_take(rr_list *l, const char *key)
 {
-	for (size_t i = 0; i < l->n; i++) {
-		if (l->v[i].id != id)
-			continue;
-		rr_record_clear(&l->v[i]);
-		l->v[i] = l->v[--l->n];
-		return true;
-	}
-	return false;
+	size_t pos;
+
+	if (l->index == NULL || !strmap_get(l->index, key, &pos))
+		return false;
+	strmap_del(l->index, key);
+	rr_record_clear(&l->v[pos]);
+	l->live--;
+	return true;
 }
 
 static bool rr_equal(const rr_record *a, const rr_record *b)
@@ -88,35 +124,16 @@ static bool rr_equal(const rr_record *a, const rr_record *b)
 	       a->ttl == b->ttl && strcmp(a->content, b->content) == 0;
 }
 
-/* Removes the entry equal to r (ids aside) from l; true if there was one. */
-static bool rr_list_take_equal(rr_list *l, const rr_record *r)
-{
-	for (size_t i = 0; i < l->n; i++) {
-		if (!rr_equal(&l->v[i], r))
-			continue;
-		rr_record_clear(&l->v[i]);
-		l->v[i] = l->v[--l->n];
-		return true;
-	}
-	return false;
-}
-
 static int touch(edit *e, const char *name)
 {
-	char **grown, *copy;
+	char lower[WIRE_NAME_MAX * 4 + 1];
 
-	for (size_t i = 0; i < e->ntouched; i++)
-		if (strcasecmp(e->touched[i], name) == 0)
-			return AX_OK;
-	if ((copy = strdup(name)) == NULL)
+	snprintf(lower, sizeof(lower), "%s", name);
+	for (char *p = lower; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	if (e->touched == NULL && (e->touched = strmap_new()) == NULL)
 		return AX_ENOMEM;
-	if ((grown = realloc(e->touched, (e->ntouched + 1) * sizeof(*grown))) == NULL) {
-		free(copy);
-		return AX_ENOMEM;
-	}
-	e->touched = grown;
-	e->touched[e->ntouched++] = copy;
-	return AX_OK;
+	return strmap_put(e->touched, lower, 0) ? AX_OK : AX_ENOMEM;
 }
 
 static int soa_copy(zf_soa *dst, const zf_soa *src)
@@ -211,7 +228,21 @@ static int refuse_managed(edit *e, int64_t id, ax_errinfo *ei)
 
 bool edit_changed(const edit *e)
 {
-	return e->bump || e->soa_changed || e->dels.n > 0 || e->adds.n > 0;
+	return e->bump || e->soa_changed || e->dels.live > 0 || e->adds.live > 0;
+}
+
+/* Journals the addition of r, unless this edit removed the very same
+ * record: re-adding it cancels out. */
+static int journal_addition(edit *e, const rr_record *r)
+{
+	char buf[24], *key = identity(r);
+	bool cancelled;
+
+	if (key == NULL)
+		return AX_ENOMEM;
+	cancelled = rr_list_take(&e->dels, key);
+	free(key);
+	return cancelled ? AX_OK : rr_list_push(&e->adds, r, id_key(r->id, buf));
 }
 
 int edit_add(edit *e, rr_record *r, ax_errinfo *ei)
@@ -226,19 +257,23 @@ int edit_add(edit *e, rr_record *r, ax_errinfo *ei)
 		return rc;
 	if ((rc = touch(e, r->name)) != AX_OK)
 		return rc;
-	/* Re-adding a record this edit removed cancels out in the journal. */
-	if (rr_list_take_equal(&e->dels, r))
-		return AX_OK;
-	return rr_list_push(&e->adds, r);
+	return journal_addition(e, r);
 }
 
 /* Journals the removal of old, unless this edit added it: then the
  * addition is forgotten and the record never existed for IXFR. */
 static int journal_removal(edit *e, const rr_record *old)
 {
-	if (rr_list_take(&e->adds, old->id))
+	char buf[24], *key;
+	int rc;
+
+	if (rr_list_take(&e->adds, id_key(old->id, buf)))
 		return AX_OK;
-	return rr_list_push(&e->dels, old);
+	if ((key = identity(old)) == NULL)
+		return AX_ENOMEM;
+	rc = rr_list_push(&e->dels, old, key);
+	free(key);
+	return rc;
 }
 
 int edit_delete(edit *e, int64_t id, rr_record *old, ax_errinfo *ei)
@@ -291,7 +326,7 @@ int edit_update(edit *e, const rr_record *r, ax_errinfo *ei)
 	if (rc == AX_OK && (rc = touch(e, cur.name)) == AX_OK &&
 	    (rc = touch(e, r->name)) == AX_OK &&
 	    (rc = journal_removal(e, &cur)) == AX_OK)
-		rc = rr_list_push(&e->adds, r);
+		rc = journal_addition(e, r);
 	rr_record_clear(&cur);
 	return rc;
 }
@@ -415,7 +450,7 @@ static int write_journal(edit *e)
 {
 	char old_c[600], new_c[600];
 	rr_record old_soa, new_soa;
-	size_t n = e->dels.n + e->adds.n + 2, k = 0;
+	size_t n = e->dels.live + e->adds.live + 2, k = 0;
 	db_journal_rr *rows = calloc(n, sizeof(*rows));
 	int rc;
 
@@ -426,22 +461,42 @@ static int write_journal(edit *e)
 	soa_as_record(&e->zone.soa, new_c, sizeof(new_c), &new_soa);
 	rows[k++] = (db_journal_rr){"del", &old_soa};
 	for (size_t i = 0; i < e->dels.n; i++)
-		rows[k++] = (db_journal_rr){"del", &e->dels.v[i]};
+		if (e->dels.v[i].name != NULL)
+			rows[k++] = (db_journal_rr){"del", &e->dels.v[i]};
 	rows[k++] = (db_journal_rr){"add", &new_soa};
 	for (size_t i = 0; i < e->adds.n; i++)
-		rows[k++] = (db_journal_rr){"add", &e->adds.v[i]};
+		if (e->adds.v[i].name != NULL)
+			rows[k++] = (db_journal_rr){"add", &e->adds.v[i]};
 	rc = db_journal_add(e->d, e->zone.id, e->old_serial, e->zone.soa.serial,
 			    rows, k, e->now);
 	free(rows);
 	return rc;
 }
 
+/* strmap_each callback: checks one touched name, stops at a failure. */
+typedef struct check_ctx {
+	edit *e;
+	ax_errinfo *ei;
+	int rc;
+} check_ctx;
+
+static bool check_one(void *arg, const char *name, size_t value)
+{
+	check_ctx *c = arg;
+
+	(void)value;
+	c->rc = check_name(c->e, name, c->ei);
+	return c->rc == AX_OK;
+}
+
 int edit_commit(edit *e, uint32_t *serial, ax_errinfo *ei)
 {
-	int rc = AX_OK;
+	check_ctx cc = {e, ei, AX_OK};
+	int rc;
 
-	for (size_t i = 0; i < e->ntouched && rc == AX_OK; i++)
-		rc = check_name(e, e->touched[i], ei);
+	if (e->touched != NULL)
+		strmap_each(e->touched, check_one, &cc);
+	rc = cc.rc;
 	if (rc == AX_OK && edit_changed(e)) {
 		e->zone.soa.serial = e->fixed_serial ? e->new_serial :
 				     serial_next(e->zone.policy, e->old_serial, e->now);
@@ -460,8 +515,8 @@ int edit_commit(edit *e, uint32_t *serial, ax_errinfo *ei)
 	e->open = false;
 	if (edit_changed(e))
 		log_info("edit", "zone %s: serial %u -> %u (%zu removed, %zu added)",
-			 e->zone.name, e->old_serial, e->zone.soa.serial, e->dels.n,
-			 e->adds.n);
+			 e->zone.name, e->old_serial, e->zone.soa.serial, e->dels.live,
+			 e->adds.live);
 	*serial = e->zone.soa.serial;
 	return AX_OK;
 }
@@ -476,9 +531,7 @@ void edit_free(edit *e)
 	zf_soa_clear(&e->old_soa);
 	rr_list_free(&e->dels);
 	rr_list_free(&e->adds);
-	for (size_t i = 0; i < e->ntouched; i++)
-		free(e->touched[i]);
-	free(e->touched);
+	strmap_free(e->touched);
 	free(e);
 }
 

@@ -190,6 +190,11 @@ static void on_timeout(loop *l, void *arg)
 		 "tries; giving up until the next change", j->zone, j->target,
 		 j->sent_serial, j->tries);
 	save(j, "no reply");
+	/* A change that came during the last try is a new announcement. */
+	if (j->serial != j->sent_serial) {
+		j->tries = 0;
+		send_notify(j);
+	}
 }
 
 static void on_reply(notify_job *j, int rcode)

@@ -35,14 +35,46 @@ int db_err(int rc)
 
 int db_prepare(db *d, const char *sql, sqlite3_stmt **st)
 {
-	int rc = sqlite3_prepare_v2(d->conn, sql, -1, st, NULL);
+	db_cached_stmt *slot = NULL;
+	int rc;
 
+	for (int i = 0; i < d->ncache; i++) {
+		if (d->cache[i].sql != sql)
+			continue;
+		if (!d->cache[i].busy) {
+			d->cache[i].busy = true;
+			*st = d->cache[i].st;
+			return AX_OK;
+		}
+		slot = &d->cache[i];  /* in use (a nested use): prepare another */
+		break;
+	}
+	rc = sqlite3_prepare_v3(d->conn, sql, -1, slot ? 0 : SQLITE_PREPARE_PERSISTENT,
+				st, NULL);
 	if (rc != SQLITE_OK) {
 		log_err("db", "prepare failed: %s", sqlite3_errmsg(d->conn));
 		*st = NULL;
 		return db_err(rc);
 	}
+	if (slot == NULL && d->ncache < DB_STMT_CACHE) {
+		d->cache[d->ncache++] = (db_cached_stmt){sql, *st, true};
+	}
 	return AX_OK;
+}
+
+void db_done(db *d, sqlite3_stmt *st)
+{
+	if (st == NULL)
+		return;
+	for (int i = 0; i < d->ncache; i++) {
+		if (d->cache[i].st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			d->cache[i].busy = false;
+			return;
+		}
+	}
+	db_done(d, st);
 }
 
 int db_exec_stmt(db *d, sqlite3_stmt *st)
@@ -52,7 +84,7 @@ int db_exec_stmt(db *d, sqlite3_stmt *st)
 
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW && err != AX_EEXIST)
 		log_err("db", "statement failed: %s", sqlite3_errmsg(d->conn));
-	sqlite3_finalize(st);
+	db_done(d, st);
 	return err;
 }
 
@@ -89,7 +121,7 @@ int db_user_version(db *d)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	db_done(d, st);
 	return v;
 }
 
@@ -125,7 +157,7 @@ int db_integrity_check(db *d)
 	if (sqlite3_step(st) == SQLITE_ROW &&
 	    strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0)
 		rc = AX_OK;
-	sqlite3_finalize(st);
+	db_done(d, st);
 	return rc;
 }
 
@@ -253,6 +285,8 @@ void db_close(db *d)
 {
 	if (d == NULL)
 		return;
+	for (int i = 0; i < d->ncache; i++)
+		sqlite3_finalize(d->cache[i].st);
 	if (d->conn != NULL && sqlite3_close(d->conn) != SQLITE_OK)
 		log_err("db", "%s: close failed: %s", d->path, sqlite3_errmsg(d->conn));
 	free(d->path);

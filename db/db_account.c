@@ -49,7 +49,7 @@ int db_account_get(db *d, int64_t id, db_account *out)
 	if (rc == SQLITE_ROW)
 		read_account(st, 0, out);
 	rc = rc == SQLITE_ROW ? AX_OK : rc == SQLITE_DONE ? AX_ENOTFOUND : db_err(rc);
-	sqlite3_finalize(st);
+	db_done(d, st);
 	return rc;
 }
 
@@ -63,7 +63,7 @@ static int count_rows(db *d, const char *sql, int64_t *total)
 	rc = sqlite3_step(st);
 	*total = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	rc = rc == SQLITE_ROW ? AX_OK : db_err(rc);
-	sqlite3_finalize(st);
+	db_done(d, st);
 	return rc;
 }
 
@@ -85,13 +85,13 @@ int db_account_list(db *d, int64_t offset, int64_t limit, db_account **out,
 	sqlite3_bind_int64(st, 1, limit);
 	sqlite3_bind_int64(st, 2, offset);
 	if ((arr = calloc((size_t)limit + 1, sizeof(*arr))) == NULL) {
-		sqlite3_finalize(st);
+		db_done(d, st);
 		return AX_ENOMEM;
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && cnt < (size_t)limit)
 		read_account(st, 0, &arr[cnt++]);
 	rc = db_err(rc);
-	sqlite3_finalize(st);
+	db_done(d, st);
 	if (rc != AX_OK) {
 		free(arr);
 		return rc;
@@ -144,7 +144,7 @@ int db_token_lookup(db *d, const char *hash_hex, db_account *out)
 	if (rc == SQLITE_ROW)
 		read_account(st, 0, out);
 	rc = rc == SQLITE_ROW ? AX_OK : rc == SQLITE_DONE ? AX_ENOTFOUND : db_err(rc);
-	sqlite3_finalize(st);
+	db_done(d, st);
 	return rc;
 }
 
@@ -179,7 +179,7 @@ int db_token_list(db *d, int64_t account_id, db_token **out, size_t *n)
 		t->created_at = sqlite3_column_int64(st, 2);
 	}
 	rc = db_err(rc);
-	sqlite3_finalize(st);
+	db_done(d, st);
 	if (rc != AX_OK) {
 		free(arr);
 		return rc;

@@ -35,7 +35,7 @@ int db_zone_names(db *d, char ***names, size_t *n)
 		}
 		cnt++;
 	}
-	sqlite3_finalize(st);
+	db_done(d, st);
 	if ((rc = db_err(rc)) != AX_OK) {
 		for (size_t i = 0; i < cnt; i++)
 			free(arr[i]);
@@ -66,7 +66,7 @@ int db_export_get(db *d, int64_t zone_id, bool *has, uint32_t *serial,
 		memcpy(digest, sqlite3_column_blob(st, 1), EXPORT_DIGEST_LEN);
 	}
 	rc = rc == SQLITE_ROW ? AX_OK : rc == SQLITE_DONE ? AX_ENOTFOUND : db_err(rc);
-	sqlite3_finalize(st);
+	db_done(d, st);
 	return rc;
 }
 
@@ -145,7 +145,7 @@ static int journal_step(db *d, int64_t zone_id, uint32_t from, xfr_step *out)
 	} else {
 		rc = rc == SQLITE_DONE ? AX_ENOTFOUND : db_err(rc);
 	}
-	sqlite3_finalize(st);
+	db_done(d, st);
 	return rc;
 }
 
@@ -212,7 +212,7 @@ int db_alias_get(db *d, const char *target, uint16_t rrtype, db_alias *out)
 	} else {
 		rc = rc == SQLITE_DONE ? AX_ENOTFOUND : db_err(rc);
 	}
-	sqlite3_finalize(st);
+	db_done(d, st);
 	return rc;
 }
 

@@ -7,20 +7,36 @@
 
 #include "db.h"
 
+#define DB_STMT_CACHE 160
+
+/* A prepared statement kept for reuse, keyed by its SQL text's address
+ * (the SQL of db/ is string literals). */
+typedef struct db_cached_stmt {
+	const char *sql;
+	sqlite3_stmt *st;
+	bool busy;       /* handed out and not yet given back */
+} db_cached_stmt;
+
 struct db {
 	sqlite3 *conn;   /* one connection, used by one thread */
 	char *path;      /* as opened, for logs */
+	db_cached_stmt cache[DB_STMT_CACHE];
+	int ncache;
 };
 
 /* Converts a SQLite result code to an ax_err once, here. */
 int db_err(int sqlite_rc);
 
-/* Prepares sql on d (cached by SQLite's own statement cache is not used;
- * statements are short-lived). Logs failures. */
+/* A prepared statement for sql (a string literal): from the cache when
+ * that one is free, else new. Give it back with db_done. Logs failures. */
 int db_prepare(db *d, const char *sql, sqlite3_stmt **st);
 
+/* Gives a statement back: a cached one is reset for reuse, others are
+ * finalized. Accepts NULL. */
+void db_done(db *d, sqlite3_stmt *st);
+
 /* Steps a statement that returns no rows. AX_EEXIST on a UNIQUE
- * violation. Finalizes st. */
+ * violation. Gives st back. */
 int db_exec_stmt(db *d, sqlite3_stmt *st);
 
 /* Executes a plain SQL script with no parameters. */

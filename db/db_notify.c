@@ -44,7 +44,7 @@ int db_notify_get(db *d, int64_t zone_id, const char *target, db_notify *out)
 	if (rc == SQLITE_ROW)
 		read_notify(st, out);
 	rc = rc == SQLITE_ROW ? AX_OK : rc == SQLITE_DONE ? AX_ENOTFOUND : db_err(rc);
-	sqlite3_finalize(st);
+	db_done(d, st);
 	return rc;
 }
 
@@ -96,7 +96,7 @@ int db_notify_list(db *d, int64_t zone_id, db_notify **out, size_t *n)
 		}
 		read_notify(st, &arr[cnt++]);
 	}
-	sqlite3_finalize(st);
+	db_done(d, st);
 	if ((rc = db_err(rc)) != AX_OK) {
 		free(arr);
 		return rc;
@@ -151,7 +151,7 @@ int db_xfr_log_add(db *d, int64_t zone_id, const db_xfr_log *l)
 	return db_exec_stmt(d, st);
 }
 
-static int read_log(sqlite3_stmt *st, db_xfr_log *out)
+static int read_log(db *d, sqlite3_stmt *st, db_xfr_log *out)
 {
 	int rc = sqlite3_step(st);
 
@@ -167,7 +167,7 @@ static int read_log(sqlite3_stmt *st, db_xfr_log *out)
 		copy_text(st, 7, out->result, sizeof(out->result));
 	}
 	rc = rc == SQLITE_ROW ? AX_OK : rc == SQLITE_DONE ? AX_ENOTFOUND : db_err(rc);
-	sqlite3_finalize(st);
+	db_done(d, st);
 	return rc;
 }
 
@@ -186,7 +186,7 @@ int db_xfr_log_last(db *d, int64_t zone_id, const char *peer, bool ok_only,
 	sqlite3_bind_int64(st, 1, zone_id);
 	sqlite3_bind_text(st, 2, peer, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, 3, ok_only);
-	return read_log(st, out);
+	return read_log(d, st, out);
 }
 
 int db_xfr_log_last_any(db *d, int64_t zone_id, db_xfr_log *out)
@@ -198,5 +198,5 @@ int db_xfr_log_last_any(db *d, int64_t zone_id, db_xfr_log *out)
 			     "AND result = 'ok' ORDER BY id DESC LIMIT 1", &st)) != AX_OK)
 		return rc;
 	sqlite3_bind_int64(st, 1, zone_id);
-	return read_log(st, out);
+	return read_log(d, st, out);
 }

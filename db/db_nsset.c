@@ -75,7 +75,7 @@ int db_nsset_insert(db *d, db_nsset *s)
 			     "(?1, ?2, ?3, ?4, ?5, ?6)", &st)) != AX_OK)
 		return rc;
 	if ((rc = bind_nsset(st, s)) != AX_OK) {
-		sqlite3_finalize(st);
+		db_done(d, st);
 		return rc;
 	}
 	sqlite3_bind_int64(st, 5, s->account_id);
@@ -101,7 +101,7 @@ int db_nsset_get(db *d, int64_t account_id, int64_t id, db_nsset *out)
 		rc = read_nsset(st, out);
 	else
 		rc = rc == SQLITE_DONE ? AX_ENOTFOUND : db_err(rc);
-	sqlite3_finalize(st);
+	db_done(d, st);
 	return rc;
 }
 
@@ -120,7 +120,7 @@ int db_nsset_list(db *d, int64_t account_id, int64_t offset, int64_t limit,
 	sqlite3_bind_int64(st, 1, account_id);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		*total = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	db_done(d, st);
 	if ((rc = db_prepare(d, "SELECT " NSSET_COLS " FROM name_server_sets WHERE "
 			     "account_id = ? ORDER BY id LIMIT ? OFFSET ?", &st)) != AX_OK)
 		return rc;
@@ -128,7 +128,7 @@ int db_nsset_list(db *d, int64_t account_id, int64_t offset, int64_t limit,
 	sqlite3_bind_int64(st, 2, limit);
 	sqlite3_bind_int64(st, 3, offset);
 	if ((*out = calloc((size_t)limit + 1, sizeof(**out))) == NULL) {
-		sqlite3_finalize(st);
+		db_done(d, st);
 		return AX_ENOMEM;
 	}
 	rc = AX_OK;
@@ -141,7 +141,7 @@ int db_nsset_list(db *d, int64_t account_id, int64_t offset, int64_t limit,
 		if ((rc = read_nsset(st, &(*out)[*n])) == AX_OK)
 			(*n)++;
 	}
-	sqlite3_finalize(st);
+	db_done(d, st);
 	if (rc != AX_OK) {
 		db_nsset_array_free(*out, *n);
 		*out = NULL;
@@ -160,7 +160,7 @@ int db_nsset_update(db *d, const db_nsset *s)
 			     "WHERE account_id = ?5 AND id = ?6", &st)) != AX_OK)
 		return rc;
 	if ((rc = bind_nsset(st, s)) != AX_OK) {
-		sqlite3_finalize(st);
+		db_done(d, st);
 		return rc;
 	}
 	sqlite3_bind_int64(st, 5, s->account_id);

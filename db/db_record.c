@@ -8,7 +8,7 @@
 
 /* Reads every row of st (columns id, name, type, ttl, content) into a
  * growing array. Finalizes st. */
-static int read_records(sqlite3_stmt *st, rr_record **out, size_t *n)
+static int read_records(db *d, sqlite3_stmt *st, rr_record **out, size_t *n)
 {
 	rr_record *arr = NULL;
 	size_t cnt = 0, cap = 0;
@@ -35,7 +35,7 @@ static int read_records(sqlite3_stmt *st, rr_record **out, size_t *n)
 			break;
 		}
 	}
-	sqlite3_finalize(st);
+	db_done(d, st);
 	rc = db_err(rc);
 	if (rc != AX_OK) {
 		rr_record_array_free(arr, cnt);
@@ -71,11 +71,11 @@ int db_record_list(db *d, int64_t zone_id, const db_record_query *q,
 		if (pass == 1) {
 			sqlite3_bind_int64(st, 4, q->limit);
 			sqlite3_bind_int64(st, 5, q->offset);
-			return read_records(st, out, n);
+			return read_records(d, st, out, n);
 		}
 		if (sqlite3_step(st) == SQLITE_ROW)
 			*total = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
+		db_done(d, st);
 	}
 	return AX_OK;
 }
@@ -91,7 +91,7 @@ int db_record_all(db *d, int64_t zone_id, rr_record **out, size_t *n)
 			     "WHERE zone_id = ? ORDER BY name, type, id", &st)) != AX_OK)
 		return rc;
 	sqlite3_bind_int64(st, 1, zone_id);
-	return read_records(st, out, n);
+	return read_records(d, st, out, n);
 }
 
 int db_record_at_name(db *d, int64_t zone_id, const char *name,
@@ -107,7 +107,7 @@ int db_record_at_name(db *d, int64_t zone_id, const char *name,
 		return rc;
 	sqlite3_bind_int64(st, 1, zone_id);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
-	return read_records(st, out, n);
+	return read_records(d, st, out, n);
 }
 
 int db_record_get(db *d, int64_t zone_id, int64_t id, rr_record *out)
@@ -123,7 +123,7 @@ int db_record_get(db *d, int64_t zone_id, int64_t id, rr_record *out)
 		return rc;
 	sqlite3_bind_int64(st, 1, zone_id);
 	sqlite3_bind_int64(st, 2, id);
-	if ((rc = read_records(st, &arr, &n)) != AX_OK)
+	if ((rc = read_records(d, st, &arr, &n)) != AX_OK)
 		return rc;
 	if (n == 0) {
 		free(arr);
@@ -207,7 +207,7 @@ int db_record_managed(db *d, int64_t zone_id, int64_t id, bool *managed)
 	if (rc == SQLITE_ROW)
 		*managed = sqlite3_column_int(st, 0) != 0;
 	rc = rc == SQLITE_ROW ? AX_OK : rc == SQLITE_DONE ? AX_ENOTFOUND : db_err(rc);
-	sqlite3_finalize(st);
+	db_done(d, st);
 	return rc;
 }
 
@@ -238,7 +238,7 @@ int db_record_managed_list(db *d, int64_t zone_id, rr_record **out, size_t *n)
 			     &st)) != AX_OK)
 		return rc;
 	sqlite3_bind_int64(st, 1, zone_id);
-	return read_records(st, out, n);
+	return read_records(d, st, out, n);
 }
 
 int db_journal_add(db *d, int64_t zone_id, uint32_t serial_from,
@@ -271,7 +271,7 @@ int db_journal_add(db *d, int64_t zone_id, uint32_t serial_from,
 		rc = db_err(sqlite3_step(st));
 		sqlite3_reset(st);
 	}
-	sqlite3_finalize(st);
+	db_done(d, st);
 	return rc;
 }
 
@@ -293,18 +293,18 @@ int db_journal_get(db *d, int64_t zone_id, uint32_t serial_from,
 	sqlite3_bind_int64(st, 1, zone_id);
 	sqlite3_bind_int64(st, 2, serial_from);
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		db_done(d, st);
 		return rc == SQLITE_DONE ? AX_ENOTFOUND : db_err(rc);
 	}
 	change_id = sqlite3_column_int64(st, 0);
 	*serial_to = (uint32_t)sqlite3_column_int64(st, 1);
-	sqlite3_finalize(st);
+	db_done(d, st);
 	/* op goes in the id column so read_records can be reused: 0 del, 1 add */
 	if ((rc = db_prepare(d, "SELECT op = 'add', name, type, ttl, content FROM "
 			     "journal_rrs WHERE change_id = ? ORDER BY seq", &st)) != AX_OK)
 		return rc;
 	sqlite3_bind_int64(st, 1, change_id);
-	if ((rc = read_records(st, rrs, n)) != AX_OK)
+	if ((rc = read_records(d, st, rrs, n)) != AX_OK)
 		return rc;
 	if ((*ops = calloc(*n + 1, sizeof(**ops))) == NULL) {
 		rr_record_array_free(*rrs, *n);

@@ -72,7 +72,7 @@ int db_preset_get(db *d, const char *id, db_preset *out)
 		rc = read_preset(st, out);
 	else
 		rc = rc == SQLITE_DONE ? AX_ENOTFOUND : db_err(rc);
-	sqlite3_finalize(st);
+	db_done(d, st);
 	return rc;
 }
 
@@ -99,7 +99,7 @@ int db_preset_list(db *d, db_preset **out, size_t *n)
 	}
 	if (rc == AX_OK && s != SQLITE_DONE)
 		rc = db_err(s);
-	sqlite3_finalize(st);
+	db_done(d, st);
 	if (rc != AX_OK) {
 		db_preset_array_free(arr, *n);
 		*n = 0;
@@ -166,7 +166,7 @@ int db_secondary_get(db *d, int64_t zone_id, db_secondary *out)
 		rc = read_secondary(st, out);
 	else
 		rc = rc == SQLITE_DONE ? AX_ENOTFOUND : db_err(rc);
-	sqlite3_finalize(st);
+	db_done(d, st);
 	return rc;
 }
 
@@ -211,7 +211,7 @@ int db_secondary_put(db *d, const db_secondary *s)
 	sqlite3_bind_int64(st, 11, s->created_at);
 	sqlite3_bind_int64(st, 12, s->updated_at);
 	if ((rc = bind_lists(st, 6, s)) != AX_OK) {
-		sqlite3_finalize(st);
+		db_done(d, st);
 		return rc;
 	}
 	return db_exec_stmt(d, st);
@@ -243,7 +243,7 @@ int db_secondary_exists(db *d, int64_t zone_id, bool *exists)
 	sqlite3_bind_int64(st, 1, zone_id);
 	rc = sqlite3_step(st);
 	*exists = rc == SQLITE_ROW;
-	sqlite3_finalize(st);
+	db_done(d, st);
 	return db_err(rc);
 }
 
@@ -267,7 +267,7 @@ int db_secondary_zones(db *d, int64_t **ids, size_t *n)
 		arr = grown;
 		arr[(*n)++] = sqlite3_column_int64(st, 0);
 	}
-	sqlite3_finalize(st);
+	db_done(d, st);
 	if ((rc = db_err(rc)) != AX_OK) {
 		free(arr);
 		*n = 0;
@@ -322,7 +322,7 @@ static char *col_strdup_null(sqlite3_stmt *st, int col, bool *failed)
 	return s;
 }
 
-static int read_events(sqlite3_stmt *st, int64_t limit,
+static int read_events(db *d, sqlite3_stmt *st, int64_t limit,
 		       db_secondary_event **out, size_t *n)
 {
 	db_secondary_event *arr = calloc((size_t)limit + 1, sizeof(*arr));
@@ -339,7 +339,7 @@ static int read_events(sqlite3_stmt *st, int64_t limit,
 		e->after = col_strdup_null(st, 5, &failed);
 		e->created_at = sqlite3_column_int64(st, 6);
 	}
-	sqlite3_finalize(st);
+	db_done(d, st);
 	rc = failed ? AX_ENOMEM : db_err(rc);
 	if (rc != AX_OK) {
 		db_secondary_event_array_free(arr, *n);
@@ -366,7 +366,7 @@ int db_secondary_event_list(db *d, int64_t zone_id, int64_t offset,
 	sqlite3_bind_int64(st, 1, zone_id);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		*total = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	db_done(d, st);
 	if ((rc = db_prepare(d, "SELECT id, zone_id, account_id, action, before_json, "
 			     "after_json, created_at FROM secondary_dns_events WHERE "
 			     "zone_id = ? ORDER BY id DESC LIMIT ? OFFSET ?", &st)) != AX_OK)
@@ -374,7 +374,7 @@ int db_secondary_event_list(db *d, int64_t zone_id, int64_t offset,
 	sqlite3_bind_int64(st, 1, zone_id);
 	sqlite3_bind_int64(st, 2, limit);
 	sqlite3_bind_int64(st, 3, offset);
-	return read_events(st, limit, out, n);
+	return read_events(d, st, limit, out, n);
 }
 
 /* ---- the DNS side's view ------------------------------------------------- */
@@ -411,7 +411,7 @@ int db_tsig_key_find(db *d, const char *name, tsig_key *out)
 		rc = read_key(st, 0, out);
 	else
 		rc = rc == SQLITE_DONE ? AX_ENOTFOUND : db_err(rc);
-	sqlite3_finalize(st);
+	db_done(d, st);
 	return rc;
 }
 
@@ -451,7 +451,7 @@ int db_xfr_policy(db *d, int64_t zone_id, xfr_policy *out)
 	sqlite3_bind_int64(st, 1, zone_id);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		db_done(d, st);
 		return db_err(rc);   /* no configuration: the empty policy */
 	}
 	rc = policy_acl(col_text(st, 0), zone_id, out);
@@ -459,7 +459,7 @@ int db_xfr_policy(db *d, int64_t zone_id, xfr_policy *out)
 		out->require_tsig = true;
 		rc = read_key(st, 1, &out->key);
 	}
-	sqlite3_finalize(st);
+	db_done(d, st);
 	if (rc != AX_OK)
 		xfr_policy_clear(out);
 	return rc;
@@ -480,7 +480,7 @@ int db_notify_targets(db *d, int64_t zone_id, struct sockaddr_storage **out,
 	sqlite3_bind_int64(st, 1, zone_id);
 	rc = sqlite3_step(st);
 	rc = rc == SQLITE_ROW ? db_strv_split(col_text(st, 0), &targets) : db_err(rc);
-	sqlite3_finalize(st);
+	db_done(d, st);
 	if (rc != AX_OK || targets.n == 0)
 		return rc;
 	if ((*out = calloc(targets.n, sizeof(**out))) == NULL)
@@ -518,6 +518,6 @@ int db_zone_name_by_id(db *d, int64_t zone_id, char **name)
 		rc = (*name = db_col_strdup(st, 0)) ? AX_OK : AX_ENOMEM;
 	else
 		rc = rc == SQLITE_DONE ? AX_ENOTFOUND : db_err(rc);
-	sqlite3_finalize(st);
+	db_done(d, st);
 	return rc;
 }

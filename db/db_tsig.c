@@ -59,7 +59,7 @@ int db_tsig_key_get(db *d, int64_t account_id, const char *name,
 	} else {
 		rc = rc == SQLITE_DONE ? AX_ENOTFOUND : db_err(rc);
 	}
-	sqlite3_finalize(st);
+	db_done(d, st);
 	return rc;
 }
 
@@ -78,7 +78,7 @@ int db_tsig_key_list(db *d, int64_t account_id, int64_t offset, int64_t limit,
 	sqlite3_bind_int64(st, 1, account_id);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		*total = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	db_done(d, st);
 	if ((rc = db_prepare(d, "SELECT id, account_id, name, algorithm, created_at "
 			     "FROM tsig_keys WHERE account_id = ? ORDER BY name "
 			     "LIMIT ? OFFSET ?", &st)) != AX_OK)
@@ -87,13 +87,13 @@ int db_tsig_key_list(db *d, int64_t account_id, int64_t offset, int64_t limit,
 	sqlite3_bind_int64(st, 2, limit);
 	sqlite3_bind_int64(st, 3, offset);
 	if ((*out = calloc((size_t)limit + 1, sizeof(**out))) == NULL) {
-		sqlite3_finalize(st);
+		db_done(d, st);
 		return AX_ENOMEM;
 	}
 	rc = SQLITE_DONE;
 	while (*n < (size_t)limit && (rc = sqlite3_step(st)) == SQLITE_ROW)
 		read_info(st, &(*out)[(*n)++]);
-	sqlite3_finalize(st);
+	db_done(d, st);
 	if ((rc = db_err(rc)) != AX_OK) {
 		free(*out);
 		*out = NULL;
@@ -118,7 +118,7 @@ int db_tsig_key_user(db *d, int64_t key_id, char **zone)
 		rc = (*zone = db_col_strdup(st, 0)) ? AX_OK : AX_ENOMEM;
 	else
 		rc = rc == SQLITE_DONE ? AX_ENOTFOUND : db_err(rc);
-	sqlite3_finalize(st);
+	db_done(d, st);
 	return rc;
 }
 

@@ -108,7 +108,7 @@ int db_zone_get(db *d, int64_t account_id, const char *name, db_zone *out)
 		rc = read_zone(st, out);
 	else
 		rc = rc == SQLITE_DONE ? AX_ENOTFOUND : db_err(rc);
-	sqlite3_finalize(st);
+	db_done(d, st);
 	return rc;
 }
 
@@ -129,7 +129,7 @@ int db_zone_list(db *d, int64_t account_id, int64_t offset, int64_t limit,
 	sqlite3_bind_int64(st, 1, account_id);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		*total = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	db_done(d, st);
 	if ((rc = db_prepare(d, "SELECT " ZONE_COLS " FROM zones WHERE account_id = ? "
 			     "ORDER BY name LIMIT ? OFFSET ?", &st)) != AX_OK)
 		return rc;
@@ -137,7 +137,7 @@ int db_zone_list(db *d, int64_t account_id, int64_t offset, int64_t limit,
 	sqlite3_bind_int64(st, 2, limit);
 	sqlite3_bind_int64(st, 3, offset);
 	if ((arr = calloc((size_t)limit + 1, sizeof(*arr))) == NULL) {
-		sqlite3_finalize(st);
+		db_done(d, st);
 		return AX_ENOMEM;
 	}
 	rc = AX_OK;
@@ -150,7 +150,7 @@ int db_zone_list(db *d, int64_t account_id, int64_t offset, int64_t limit,
 		if ((rc = read_zone(st, &arr[cnt])) == AX_OK)
 			cnt++;
 	}
-	sqlite3_finalize(st);
+	db_done(d, st);
 	if (rc != AX_OK) {
 		db_zone_array_free(arr, cnt);
 		return rc;

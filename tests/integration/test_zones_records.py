@@ -192,6 +192,12 @@ ALL_TYPES = [
 ]
 
 
+def stored(rec):
+    """A record without its live fields (an ALIAS's resolution changes as
+    the daemon resolves the target, independently of the record)."""
+    return {k: v for k, v in rec.items() if k != "resolution"}
+
+
 class TestRecords(DaemonTestCase):
 
     def setUp(self):
@@ -217,14 +223,14 @@ class TestRecords(DaemonTestCase):
             created[r["id"]] = r
             st, _, got = d.get("%s/%d" % (self.base(), r["id"]))
             self.assertEqual(st, 200, got)
-            self.assertEqual(got, r)
+            self.assertEqual(stored(got), stored(r))
         recs = records(d, "example.com")
         self.assertEqual(len(recs), len(ALL_TYPES) + 2)
         ids = [r["id"] for r in recs]
         self.assertEqual(ids, sorted(ids), "records are not ordered by id")
         for r in recs:
             if r["id"] in created:
-                self.assertEqual(r, created[r["id"]])
+                self.assertEqual(stored(r), stored(created[r["id"]]))
         self.assertEqual(get_zone(d, "example.com")["serial"], self.z["serial"] + len(ALL_TYPES))
 
         # PATCH each field, then DELETE.
