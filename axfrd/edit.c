@@ -231,6 +231,15 @@ bool edit_changed(const edit *e)
 	return e->bump || e->soa_changed || e->dels.live > 0 || e->adds.live > 0;
 }
 
+/* The wire RDATA stored with a record, so the DNS side need not parse
+ * its text; false for ALIAS and URL, which have none. */
+static bool wire_rdata(const char *zone, const rr_record *r, uint8_t *out,
+		       size_t outmax, size_t *len)
+{
+	return !rr_type_is_pseudo(r->type) &&
+	       rr_rdata_wire(zone, r->name, r->type, r->content, out, outmax, len) == AX_OK;
+}
+
 /* Journals the addition of r, unless this edit removed the very same
  * record: re-adding it cancels out. */
 static int journal_addition(edit *e, const rr_record *r)
@@ -247,7 +256,11 @@ static int journal_addition(edit *e, const rr_record *r)
 
 int edit_add(edit *e, rr_record *r, ax_errinfo *ei)
 {
-	int rc = db_record_insert(e->d, e->zone.id, r, e->now);
+	uint8_t rdata[65535];
+	size_t rdlen = 0;
+	bool wire = wire_rdata(e->zone.name, r, rdata, sizeof(rdata), &rdlen);
+	int rc = db_record_insert_wire(e->d, e->zone.id, r, wire ? rdata : NULL, rdlen,
+				       e->now);
 
 	if (rc == AX_EEXIST)
 		return ax_fail(ei, AX_EEXIST, "content",
@@ -319,7 +332,10 @@ int edit_update(edit *e, const rr_record *r, ax_errinfo *ei)
 		rr_record_clear(&cur);
 		return rc;
 	}
-	rc = db_record_update(e->d, e->zone.id, r, e->now);
+	uint8_t rdata[65535];
+	size_t rdlen = 0;
+	bool wire = wire_rdata(e->zone.name, r, rdata, sizeof(rdata), &rdlen);
+	rc = db_record_update_wire(e->d, e->zone.id, r, wire ? rdata : NULL, rdlen, e->now);
 	if (rc == AX_EEXIST)
 		ax_fail(ei, rc, "content", "an identical %s record already exists at '%s'",
 			r->type, r->name[0] ? r->name : "@");
@@ -661,7 +677,11 @@ int edit_create_zone(db *d, db_zone *z, char *const *ns, size_t nns,
 		ax_fail(ei, rc, "name", "zone %s already exists", z->name);
 	for (size_t i = 0; i < nns && rc == AX_OK; i++) {
 		rr_record r = {0, (char *)"", (char *)"NS", ns_ttl, ns[i]};
-		rc = db_record_insert(d, z->id, &r, z->created_at);
+		uint8_t rdata[WIRE_NAME_MAX];
+		size_t rdlen = 0;
+		bool wire = wire_rdata(z->name, &r, rdata, sizeof(rdata), &rdlen);
+		rc = db_record_insert_wire(d, z->id, &r, wire ? rdata : NULL, rdlen,
+					   z->created_at);
 		if (rc == AX_EEXIST)  /* the same name server given twice */
 			rc = AX_OK;
 	}

@@ -13,6 +13,7 @@
 #include "db/db_record.h"
 #include "db/db_zone.h"
 #include "log.h"
+#include "rr.h"
 #include "wire.h"
 
 /* Parses a comma-separated address list of one family into out. */
@@ -122,78 +123,156 @@ static int add_alias(db *d, snap *s, const uint8_t *owner, size_t olen,
 	return rc;
 }
 
-static int add_record(db *d, const char *zone, const export_opts *o,
-		      const rr_record *r, export_result *res, ax_errinfo *ei)
-{
-	uint8_t owner[WIRE_NAME_MAX];
-	size_t olen;
-	int rc;
+/* What building one export needs while the records stream by. */
+typedef struct build_ctx {
+	db *d;
+	const char *zone;
+	const export_opts *o;
+	export_result *res;
+	ax_errinfo *ei;
+	/* records stored before their wire RDATA was kept: filled in later */
+	int64_t *fill_ids;
+	uint8_t **fill_rdata;
+	size_t *fill_len;
+	size_t nfill, capfill;
+} build_ctx;
 
-	if (strcmp(r->type, "ALIAS") != 0 && strcmp(r->type, "URL") != 0)
-		return snap_add_text(res->snap, r->name, r->type, r->ttl, r->content, ei);
-	if ((rc = owner_wire(zone, r->name, owner, &olen)) != AX_OK)
-		return rc;
+/* Remembers a computed RDATA so the store keeps it from now on. */
+static void remember_rdata(build_ctx *c, int64_t id, const uint8_t *rd, size_t len)
+{
+	if (c->nfill == c->capfill) {
+		size_t cap = c->capfill ? c->capfill * 2 : 64;
+		int64_t *ids = realloc(c->fill_ids, cap * sizeof(*ids));
+		if (ids != NULL)
+			c->fill_ids = ids;
+		uint8_t **rds = realloc(c->fill_rdata, cap * sizeof(*rds));
+		if (rds != NULL)
+			c->fill_rdata = rds;
+		size_t *lens = realloc(c->fill_len, cap * sizeof(*lens));
+		if (lens != NULL)
+			c->fill_len = lens;
+		if (ids == NULL || rds == NULL || lens == NULL)
+			return;  /* only an optimisation: skip it */
+		c->capfill = cap;
+	}
+	if ((c->fill_rdata[c->nfill] = malloc(len + 1)) == NULL)
+		return;
+	memcpy(c->fill_rdata[c->nfill], rd, len);
+	c->fill_len[c->nfill] = len;
+	c->fill_ids[c->nfill++] = id;
+}
+
+static int add_pseudo(build_ctx *c, const rr_record *r, const uint8_t *owner,
+		      size_t olen)
+{
+	export_result *res = c->res;
+	int rc = AX_OK;
+
 	if (strcmp(r->type, "ALIAS") == 0) {
 		const char *target;
-		if ((rc = add_target(res, r->content, &target)) != AX_OK)
+		if ((rc = add_target(res, r->content, &target)) != AX_OK ||
+		    (rc = add_alias(c->d, res->snap, owner, olen, target, RR_A,
+				    r->ttl)) != AX_OK)
 			return rc;
-		if ((rc = add_alias(d, res->snap, owner, olen, target, RR_A, r->ttl)) != AX_OK)
-			return rc;
-		return add_alias(d, res->snap, owner, olen, target, RR_AAAA, r->ttl);
+		return add_alias(c->d, res->snap, owner, olen, target, RR_AAAA, r->ttl);
 	}
 	res->nurl++;
-	for (size_t i = 0; i < o->n_url_v4 && rc == AX_OK; i++)
-		rc = snap_add(res->snap, owner, olen, RR_A, r->ttl, o->url_v4[i], 4);
-	for (size_t i = 0; i < o->n_url_v6 && rc == AX_OK; i++)
-		rc = snap_add(res->snap, owner, olen, RR_AAAA, r->ttl, o->url_v6[i], 16);
+	for (size_t i = 0; i < c->o->n_url_v4 && rc == AX_OK; i++)
+		rc = snap_add(res->snap, owner, olen, RR_A, r->ttl, c->o->url_v4[i], 4);
+	for (size_t i = 0; i < c->o->n_url_v6 && rc == AX_OK; i++)
+		rc = snap_add(res->snap, owner, olen, RR_AAAA, r->ttl, c->o->url_v6[i], 16);
 	return rc;
 }
 
-/* Fills res from the store; runs inside the read transaction. */
-static int build(db *d, const char *zone, const export_opts *o,
-		 export_result *res, ax_errinfo *ei)
+/* Stored content this version cannot encode: serve the rest of the zone,
+ * and say so. */
+static int skip_record(build_ctx *c, const rr_record *r, const char *why)
 {
-	db_zone z = {0};
-	rr_record *recs = NULL;
-	size_t n = 0;
+	log_err("export", "zone %s: record %lld (%s %s) skipped: %s", c->zone,
+		(long long)r->id, r->name, r->type, why);
+	return AX_OK;
+}
+
+/* db_record_each callback: adds one stored record to the snapshot. */
+static int add_record(void *arg, const rr_record *r, const uint8_t *rdata,
+		      size_t rdlen)
+{
+	build_ctx *c = arg;
+	uint8_t owner[WIRE_NAME_MAX], computed[65535];
+	size_t olen;
+	uint16_t code = rr_type_code(r->type);
 	int rc;
 
-	if ((rc = db_zone_get(d, -1, zone, &z)) != AX_OK ||
-	    (rc = db_record_all(d, z.id, &recs, &n)) != AX_OK)
+	if (owner_wire(c->zone, r->name, owner, &olen) != AX_OK)
+		return skip_record(c, r, "the owner name cannot be encoded");
+	if (rr_type_is_pseudo(r->type))
+		return add_pseudo(c, r, owner, olen);
+	if (rdata == NULL) {
+		rc = rr_rdata_wire(c->zone, r->name, r->type, r->content, computed,
+				   sizeof(computed), &rdlen);
+		if (rc != AX_OK)
+			return skip_record(c, r, "its content cannot be encoded");
+		rdata = computed;
+		remember_rdata(c, r->id, rdata, rdlen);
+	}
+	if (code == 0)
+		return skip_record(c, r, "its type is unknown");
+	return snap_add(c->res->snap, owner, olen, code, r->ttl, rdata, rdlen);
+}
+
+/* Fills c->res from the store; runs inside the read transaction. */
+static int build(build_ctx *c)
+{
+	db_zone z = {0};
+	int rc;
+
+	if ((rc = db_zone_get(c->d, -1, c->zone, &z)) != AX_OK)
 		goto cleanup;
-	res->zone_id = z.id;
-	if ((res->snap = snap_new(z.name)) == NULL) {
+	c->res->zone_id = z.id;
+	if ((c->res->snap = snap_new(z.name)) == NULL) {
 		rc = AX_ENOMEM;
 		goto cleanup;
 	}
-	for (size_t i = 0; i < n && rc == AX_OK; i++) {
-		rc = add_record(d, z.name, o, &recs[i], res, ei);
-		if (rc == AX_EINVAL) {
-			/* Stored content this version cannot encode: serve the rest
-			 * of the zone, and say so. */
-			log_err("export", "zone %s: record %lld (%s %s) skipped: %s", z.name,
-				(long long)recs[i].id, recs[i].name, recs[i].type, ei->msg);
-			rc = AX_OK;
-		}
-	}
-	if (rc == AX_OK)
-		rc = snap_set_soa(res->snap, &z.soa);
+	if ((rc = db_record_each(c->d, z.id, add_record, c)) == AX_OK)
+		rc = snap_set_soa(c->res->snap, &z.soa);
 cleanup:
-	rr_record_array_free(recs, n);
 	db_zone_clear(&z);
 	return rc;
+}
+
+/* Stores the RDATA of records written before it was kept (once). */
+static void fill_in(build_ctx *c)
+{
+	if (c->nfill > 0 && db_begin(c->d) == AX_OK) {
+		int rc = AX_OK;
+		for (size_t i = 0; i < c->nfill && rc == AX_OK; i++)
+			rc = db_record_set_rdata(c->d, c->fill_ids[i], c->fill_rdata[i],
+						 c->fill_len[i]);
+		if (rc == AX_OK && db_commit(c->d) == AX_OK)
+			log_info("export", "zone %s: stored the wire form of %zu older "
+				 "records", c->zone, c->nfill);
+		else
+			db_rollback(c->d);
+	}
+	for (size_t i = 0; i < c->nfill; i++)
+		free(c->fill_rdata[i]);
+	free(c->fill_rdata);
+	free(c->fill_ids);
+	free(c->fill_len);
 }
 
 int export_build(db *d, const char *zone, const export_opts *o,
 		 export_result *out, ax_errinfo *ei)
 {
+	build_ctx c = {.d = d, .zone = zone, .o = o, .res = out, .ei = ei};
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if ((rc = db_begin_read(d)) != AX_OK)
 		return rc;
-	rc = build(d, zone, o, out, ei);
+	rc = build(&c);
 	db_rollback(d);  /* read-only: ends the transaction */
+	fill_in(&c);
 	if (rc == AX_OK)
 		rc = snap_finish(out->snap);
 	if (rc != AX_OK) {

@@ -28,36 +28,37 @@
 struct rr_type_info {
 	const char *name;
 	const char *hint;
+	uint16_t code;      /* the RR type number; 0 for the pseudo-types */
 };
 
 static const struct rr_type_info rr_types[] = {
-	{ "A", "an IPv4 address, e.g. \"192.0.2.1\"" },
-	{ "AAAA", "an IPv6 address, e.g. \"2001:db8::1\"" },
-	{ "CNAME", "a host name, e.g. \"www.example.com.\"" },
-	{ "MX", "a preference and a host name, e.g. \"10 mail.example.com.\"" },
+	{ "A", "an IPv4 address, e.g. \"192.0.2.1\"", 1 },
+	{ "AAAA", "an IPv6 address, e.g. \"2001:db8::1\"", 28 },
+	{ "CNAME", "a host name, e.g. \"www.example.com.\"", 5 },
+	{ "MX", "a preference and a host name, e.g. \"10 mail.example.com.\"", 15 },
 	{ "TXT", "a word or one or more quoted strings of at most 255 "
-		 "characters each, e.g. \"\\\"v=spf1 -all\\\"\"" },
-	{ "NS", "a name server host name, e.g. \"ns1.example.com.\"" },
+		 "characters each, e.g. \"\\\"v=spf1 -all\\\"\"", 16 },
+	{ "NS", "a name server host name, e.g. \"ns1.example.com.\"", 2 },
 	{ "SRV", "a priority, a weight, a port and a target host, "
-		 "e.g. \"10 5 5060 sip.example.com.\"" },
+		 "e.g. \"10 5 5060 sip.example.com.\"", 33 },
 	{ "CAA", "flags, a tag and a quoted value, "
-		 "e.g. \"0 issue \\\"letsencrypt.org\\\"\"" },
-	{ "PTR", "a host name, e.g. \"host.example.com.\"" },
+		 "e.g. \"0 issue \\\"letsencrypt.org\\\"\"", 257 },
+	{ "PTR", "a host name, e.g. \"host.example.com.\"", 12 },
 	{ "NAPTR", "order, preference, flags, service, regexp and "
 		   "replacement, e.g. \"100 10 \\\"S\\\" \\\"SIP+D2U\\\" "
-		   "\\\"\\\" _sip._udp.example.com.\"" },
+		   "\\\"\\\" _sip._udp.example.com.\"", 35 },
 	{ "SSHFP", "an algorithm, a fingerprint type and a hex "
-		   "fingerprint, e.g. \"4 2 <64 hex digits>\"" },
+		   "fingerprint, e.g. \"4 2 <64 hex digits>\"", 44 },
 	{ "TLSA", "usage, selector, matching type and hex data, "
-		  "e.g. \"3 1 1 <64 hex digits>\"" },
+		  "e.g. \"3 1 1 <64 hex digits>\"", 52 },
 	{ "DS", "a key tag, an algorithm, a digest type and a hex digest, "
-		"e.g. \"12345 13 2 <64 hex digits>\"" },
+		"e.g. \"12345 13 2 <64 hex digits>\"", 43 },
 	{ "HTTPS", "a priority, a target and parameters, "
-		   "e.g. \"1 . alpn=h2,h3\"" },
+		   "e.g. \"1 . alpn=h2,h3\"", 65 },
 	{ "SVCB", "a priority, a target and parameters, "
-		  "e.g. \"1 svc.example.com. port=8443\"" },
-	{ "ALIAS", "a host name, e.g. \"lb.example.net.\"" },
-	{ "URL", "an http or https URL, e.g. \"https://www.example.com/\"" },
+		  "e.g. \"1 svc.example.com. port=8443\"", 64 },
+	{ "ALIAS", "a host name, e.g. \"lb.example.net.\"", 0 },
+	{ "URL", "an http or https URL, e.g. \"https://www.example.com/\"", 0 },
 };
 
 #define RR_TYPES_LIST "A, AAAA, CNAME, MX, TXT, NS, SRV, CAA, PTR, NAPTR, " \
@@ -1015,4 +1016,45 @@ int rr_record_normalize(const char *zone, const char *name, const char *type,
 {
 	return rr_record_normalize_at(zone, NULL, name, type, ttl, content,
 				      default_ttl, out, ei);
+}
+
+int rr_rdata_wire(const char *zone, const char *name, const char *type,
+		  const char *content, uint8_t *out, size_t outmax, size_t *len)
+{
+	ldns_buffer *buf = NULL;
+	ldns_rr *rr = NULL;
+	char *text = NULL;
+	int rc = AX_EINVAL;
+
+	*len = 0;
+	if (rr_type_is_pseudo(type))
+		return AX_EINVAL;
+	if (asprintf(&text, "%s%s%s. 3600 IN %s %s", name, name[0] ? "." : "", zone,
+		     type, content) < 0)
+		return AX_ENOMEM;
+	if (ldns_rr_new_frm_str(&rr, text, 3600, NULL, NULL) != LDNS_STATUS_OK)
+		goto cleanup;
+	if ((buf = ldns_buffer_new(512)) == NULL) {
+		rc = AX_ENOMEM;
+		goto cleanup;
+	}
+	if (ldns_rr_rdata2buffer_wire(buf, rr) != LDNS_STATUS_OK ||
+	    ldns_buffer_position(buf) > outmax)
+		goto cleanup;
+	*len = ldns_buffer_position(buf);
+	memcpy(out, ldns_buffer_begin(buf), *len);
+	rc = AX_OK;
+cleanup:
+	ldns_buffer_free(buf);
+	ldns_rr_free(rr);
+	free(text);
+	return rc;
+}
+
+uint16_t rr_type_code(const char *type)
+{
+	for (size_t i = 0; i < NTYPES; i++)
+		if (strcmp(rr_types[i].name, type) == 0)
+			return rr_types[i].code;
+	return 0;
 }

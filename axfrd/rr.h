@@ -100,6 +100,15 @@ int rr_record_normalize_at(const char *zone, const char *origin,
 			   const char *content, uint32_t default_ttl,
 			   rr_record *out, ax_errinfo *ei);
 
+/* The RR type number of a normalized mnemonic; 0 for ALIAS, URL and
+ * unknown types. */
+uint16_t rr_type_code(const char *type);
+
+/* Wire form of the RDATA of a normalized standard record (not ALIAS or
+ * URL: AX_EINVAL) into out (outmax bytes); *len is its length. */
+int rr_rdata_wire(const char *zone, const char *name, const char *type,
+		  const char *content, uint8_t *out, size_t outmax, size_t *len);
+
 /* Absolute owner name with trailing dot of a relative name in zone, written
  * into buf (size len). Returns false when it does not fit. */
 bool rr_owner_fqdn(const char *zone, const char *name, char *buf, size_t len);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "rr.h"
 #include "wire.h"
 
 struct snap {
@@ -193,40 +194,20 @@ int snap_set_soa(snap *s, const zf_soa *soa)
 int snap_add_text(snap *s, const char *name, const char *type, uint32_t ttl,
 		  const char *content, ax_errinfo *ei)
 {
-	uint8_t owner[WIRE_NAME_MAX];
-	size_t olen;
-	char *text = NULL;
-	ldns_rr *rr = NULL;
-	ldns_buffer *buf = NULL;
-	ldns_status st;
-	int rc = AX_EINVAL;
+	uint8_t owner[WIRE_NAME_MAX], rdata[65535];
+	char fqdn[WIRE_NAME_MAX * 4 + 2];
+	size_t olen, rdlen;
+	ldns_rr_type t = ldns_get_rr_type_by_name(type);
+	int rc;
 
-	if (asprintf(&text, "%s%s%s. %u IN %s %s", name, name[0] ? "." : "", s->zone,
-		     ttl, type, content) < 0)
-		return AX_ENOMEM;
-	st = ldns_rr_new_frm_str(&rr, text, ttl, NULL, NULL);
-	if (st != LDNS_STATUS_OK) {
-		ax_fail(ei, AX_EINVAL, "content", "%s %s '%s': %s", name, type, content,
-			ldns_get_errorstr_by_id(st));
-		goto cleanup;
-	}
-	if ((buf = ldns_buffer_new(512)) == NULL) {
-		rc = AX_ENOMEM;
-		goto cleanup;
-	}
-	snprintf(text, strlen(text) + 1, "%s%s%s.", name, name[0] ? "." : "", s->zone);
-	if (ldns_rr_rdata2buffer_wire(buf, rr) != LDNS_STATUS_OK ||
-	    !wire_name_from_text(text, owner, &olen)) {
-		ax_fail(ei, AX_EINVAL, "content", "%s %s: cannot encode", name, type);
-		goto cleanup;
-	}
-	rc = snap_add(s, owner, olen, (uint16_t)ldns_rr_get_type(rr), ttl,
-		      ldns_buffer_begin(buf), ldns_buffer_position(buf));
-cleanup:
-	ldns_buffer_free(buf);
-	ldns_rr_free(rr);
-	free(text);
-	return rc;
+	snprintf(fqdn, sizeof(fqdn), "%s%s%s.", name, name[0] ? "." : "", s->zone);
+	if (t == 0 || !wire_name_from_text(fqdn, owner, &olen))
+		return ax_fail(ei, AX_EINVAL, "name", "%s %s: cannot encode", name, type);
+	rc = rr_rdata_wire(s->zone, name, type, content, rdata, sizeof(rdata), &rdlen);
+	if (rc != AX_OK)
+		return ax_fail(ei, rc, "content", "%s %s '%s': cannot encode", name,
+			       type, content);
+	return snap_add(s, owner, olen, (uint16_t)t, ttl, rdata, rdlen);
 }
 
 static int key_cmp(const snap *s, const snap_rr *a, const snap_rr *b)

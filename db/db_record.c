@@ -144,16 +144,24 @@ static void bind_record(sqlite3_stmt *st, const rr_record *r)
 
 int db_record_insert(db *d, int64_t zone_id, rr_record *r, int64_t now)
 {
+	return db_record_insert_wire(d, zone_id, r, NULL, 0, now);
+}
+
+int db_record_insert_wire(db *d, int64_t zone_id, rr_record *r,
+			  const uint8_t *rdata, size_t rdlen, int64_t now)
+{
 	sqlite3_stmt *st;
 	int rc;
 
 	if ((rc = db_prepare(d, "INSERT INTO records (name, type, ttl, content, "
-			     "zone_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, "
-			     "?5, ?6, ?6)", &st)) != AX_OK)
+			     "zone_id, created_at, updated_at, rdata) VALUES (?1, ?2, ?3, "
+			     "?4, ?5, ?6, ?6, ?7)", &st)) != AX_OK)
 		return rc;
 	bind_record(st, r);
 	sqlite3_bind_int64(st, 5, zone_id);
 	sqlite3_bind_int64(st, 6, now);
+	if (rdata != NULL)
+		sqlite3_bind_blob(st, 7, rdata, (int)rdlen, SQLITE_STATIC);
 	if ((rc = db_exec_stmt(d, st)) == AX_OK)
 		r->id = sqlite3_last_insert_rowid(d->conn);
 	return rc;
@@ -161,17 +169,25 @@ int db_record_insert(db *d, int64_t zone_id, rr_record *r, int64_t now)
 
 int db_record_update(db *d, int64_t zone_id, const rr_record *r, int64_t now)
 {
+	return db_record_update_wire(d, zone_id, r, NULL, 0, now);
+}
+
+int db_record_update_wire(db *d, int64_t zone_id, const rr_record *r,
+			  const uint8_t *rdata, size_t rdlen, int64_t now)
+{
 	sqlite3_stmt *st;
 	int rc;
 
 	if ((rc = db_prepare(d, "UPDATE records SET name = ?1, type = ?2, ttl = ?3, "
-			     "content = ?4, updated_at = ?5 WHERE zone_id = ?6 AND id = ?7",
-			     &st)) != AX_OK)
+			     "content = ?4, updated_at = ?5, rdata = ?8 WHERE zone_id = ?6 "
+			     "AND id = ?7", &st)) != AX_OK)
 		return rc;
 	bind_record(st, r);
 	sqlite3_bind_int64(st, 5, now);
 	sqlite3_bind_int64(st, 6, zone_id);
 	sqlite3_bind_int64(st, 7, r->id);
+	if (rdata != NULL)
+		sqlite3_bind_blob(st, 8, rdata, (int)rdlen, SQLITE_STATIC);
 	if ((rc = db_exec_stmt(d, st)) != AX_OK)
 		return rc;
 	return sqlite3_changes(d->conn) > 0 ? AX_OK : AX_ENOTFOUND;
@@ -317,4 +333,47 @@ int db_journal_get(db *d, int64_t zone_id, uint32_t serial_from,
 		(*rrs)[i].id = 0;
 	}
 	return AX_OK;
+}
+
+int db_record_each(db *d, int64_t zone_id, db_record_fn fn, void *arg)
+{
+	sqlite3_stmt *st;
+	int rc, step;
+
+	if ((rc = db_prepare(d, "SELECT id, name, type, ttl, content, rdata FROM "
+			     "records WHERE zone_id = ?", &st)) != AX_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, zone_id);
+	while (rc == AX_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		rr_record r = {
+			.id = sqlite3_column_int64(st, 0),
+			.name = (char *)sqlite3_column_text(st, 1),
+			.type = (char *)sqlite3_column_text(st, 2),
+			.ttl = (uint32_t)sqlite3_column_int64(st, 3),
+			.content = (char *)sqlite3_column_text(st, 4),
+		};
+		const void *rd = sqlite3_column_blob(st, 5);
+		size_t rdlen = (size_t)sqlite3_column_bytes(st, 5);
+		if (r.name == NULL || r.type == NULL || r.content == NULL)
+			rc = AX_ENOMEM;
+		else
+			rc = fn(arg, &r, sqlite3_column_type(st, 5) == SQLITE_NULL ? NULL : rd,
+				rdlen);
+	}
+	if (rc == AX_OK && step != SQLITE_DONE)
+		rc = db_err(step);
+	db_done(d, st);
+	return rc;
+}
+
+int db_record_set_rdata(db *d, int64_t id, const uint8_t *rdata, size_t rdlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = db_prepare(d, "UPDATE records SET rdata = ? WHERE id = ?", &st)) != AX_OK)
+		return rc;
+	sqlite3_bind_blob(st, 1, rdata, (int)rdlen, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	return db_exec_stmt(d, st);
 }

@@ -37,6 +37,24 @@ int db_record_insert(db *d, int64_t zone_id, rr_record *r, int64_t now);
 /* Replaces name, type, ttl and content of record r->id. */
 int db_record_update(db *d, int64_t zone_id, const rr_record *r, int64_t now);
 
+/* The same, storing the record's wire RDATA too (NULL: none, for ALIAS
+ * and URL). */
+int db_record_insert_wire(db *d, int64_t zone_id, rr_record *r,
+			  const uint8_t *rdata, size_t rdlen, int64_t now);
+int db_record_update_wire(db *d, int64_t zone_id, const rr_record *r,
+			  const uint8_t *rdata, size_t rdlen, int64_t now);
+
+/* Calls fn for every record of a zone (in no particular order) with its
+ * stored wire RDATA (NULL when there is none). The strings are borrowed
+ * for the call. A non-zero return of fn stops and is returned. */
+typedef int (*db_record_fn)(void *arg, const rr_record *r,
+			    const uint8_t *rdata, size_t rdlen);
+int db_record_each(db *d, int64_t zone_id, db_record_fn fn, void *arg);
+
+/* Stores the wire RDATA of record id (filling in rows from before it was
+ * kept). */
+int db_record_set_rdata(db *d, int64_t id, const uint8_t *rdata, size_t rdlen);
+
 /* Deletes one record; AX_ENOTFOUND if absent. */
 int db_record_delete(db *d, int64_t zone_id, int64_t id);
 
