@@ -164,10 +164,11 @@ class DigError(AssertionError):
     """dig failed or the answer was not what was asked (transfer refused...)."""
 
 
-def dig(port, *args, timeout=DIG_TIMEOUT, tries=1, tcp=False, check=True):
-    """Runs `dig @127.0.0.1 -p PORT ARGS...`; returns its stdout (text).
-    Raises DigError when dig exits non-zero (unless check is False)."""
-    argv = [find_tool("dig"), "-4", "@127.0.0.1", "-p", str(port),
+def dig(port, *args, timeout=DIG_TIMEOUT, tries=1, tcp=False, check=True, addr="127.0.0.1"):
+    """Runs `dig @ADDR -p PORT ARGS...` (ADDR: 127.0.0.1 unless given);
+    returns its stdout (text). Raises DigError when dig exits non-zero
+    (unless check is False)."""
+    argv = [find_tool("dig"), "-4", "@" + addr, "-p", str(port),
             "+time=%d" % max(1, int(timeout)), "+tries=%d" % tries, "+noidnout"]
     if tcp:
         argv.append("+tcp")
@@ -184,12 +185,12 @@ def dig(port, *args, timeout=DIG_TIMEOUT, tries=1, tcp=False, check=True):
     return res.stdout
 
 
-def soa_serial(port, zone, tcp=False):
-    """The SOA serial 127.0.0.1:port answers for zone (no recursion), or
+def soa_serial(port, zone, tcp=False, addr="127.0.0.1"):
+    """The SOA serial addr:port answers for zone (no recursion), or
     None when it has no authoritative SOA for it (not loaded, refused,
     no answer)."""
     try:
-        out = dig(port, zone, "SOA", "+norec", "+short", tcp=tcp, check=False)
+        out = dig(port, zone, "SOA", "+norec", "+short", tcp=tcp, check=False, addr=addr)
     except DigError:
         return None
     for line in out.splitlines():
@@ -199,23 +200,24 @@ def soa_serial(port, zone, tcp=False):
     return None
 
 
-def axfr(port, zone, key=None):
-    """The zone as 127.0.0.1:port transfers it (AXFR, one SOA), normalized:
+def axfr(port, zone, key=None, addr="127.0.0.1"):
+    """The zone as addr:port transfers it (AXFR, one SOA), normalized:
     see normalize_rrs(). key: optional (name, algorithm, secret) for TSIG.
     Raises DigError when the transfer fails."""
     args = [zone, "AXFR", "+nocmd", "+nostats", "+noall", "+answer", "+onesoa",
             "+nomultiline", "+split=0"]
     if key is not None:
         args += ["-y", "%s:%s:%s" % (key[1], key[0], key[2])]
-    out = dig(port, *args, timeout=5)
+    out = dig(port, *args, timeout=5, addr=addr)
     # with +noall +answer, dig prints comment lines only when something went
     # wrong: "; Transfer failed.", ";; Couldn't verify signature: ..."
     if re.search(r"^;.*(failed|couldn't|error|timed out)", out, re.M | re.I):
-        raise DigError("AXFR of %s from 127.0.0.1#%d failed:\n%s" % (zone, port, out))
+        raise DigError("AXFR of %s from %s#%d failed:\n%s" % (zone, addr, port, out))
     rrs = normalize_rrs(out)
     if not any(r[3] == "SOA" and r[0] == _canon_name(zone.rstrip(".") + ".")
                for r in rrs):
-        raise DigError("AXFR of %s from 127.0.0.1#%d returned no SOA:\n%s" % (zone, port, out))
+        raise DigError("AXFR of %s from %s#%d returned no SOA:\n%s" % (zone, addr, port,
+                                                                       out))
     return rrs
 
 
@@ -621,8 +623,9 @@ class _Server:
     BIND_FAIL_RE = None      # a log line that says the port was taken
     EXTRA_LOG = None         # a second log file the server writes in its directory
 
-    def __init__(self, workdir=None, port=None):
+    def __init__(self, workdir=None, port=None, addr="127.0.0.1"):
         self._own_workdir = workdir is None
+        self.addr = addr         # the address it listens on (see NsdSecondary)
         self.workdir = workdir or tempfile.mkdtemp(prefix="axfrd-%s-" % self.NAME)
         os.makedirs(self.workdir, exist_ok=True)
         self._fixed_port = port is not None
@@ -704,15 +707,15 @@ class _Server:
                 return
             time.sleep(0.05)
         self.kill()
-        raise ServerError("%s did not come up on 127.0.0.1#%d within %.0f s; log:\n%s"
-                          % (self.NAME, self.port, timeout, self.logs()))
+        raise ServerError("%s did not come up on %s#%d within %.0f s; log:\n%s"
+                          % (self.NAME, self.addr, self.port, timeout, self.logs()))
 
     def _answers(self):
         """True once the server answers on UDP and TCP (any rcode)."""
         for tcp in (False, True):
             try:
                 out = dig(self.port, ".", "SOA", "+norec", "+noall", "+comments", tcp=tcp,
-                          timeout=1, check=False)
+                          timeout=1, check=False, addr=self.addr)
             except DigError:
                 return False
             if "->>HEADER<<-" not in out:
@@ -853,13 +856,14 @@ class _Server:
     # -- queries -------------------------------------------------------------
 
     def dig(self, *args, **kw):
-        """dig @127.0.0.1 -p PORT ARGS...; returns stdout."""
+        """dig @ADDR -p PORT ARGS...; returns stdout."""
+        kw.setdefault("addr", self.addr)
         return dig(self.port, *args, **kw)
 
     def serial(self, zone, tcp=False):
         """The zone's SOA serial as this server answers it, None if it has
         not loaded the zone."""
-        return soa_serial(self.port, zone, tcp=tcp)
+        return soa_serial(self.port, zone, tcp=tcp, addr=self.addr)
 
     def wait_serial(self, zone, serial, timeout=10.0):
         """Polls until the server answers the zone's SOA with this serial
@@ -876,15 +880,15 @@ class _Server:
                                   % (self.NAME, self.proc and self.proc.poll(), zone, serial,
                                      self.logs()))
             if time.monotonic() > deadline:
-                raise ServerError("%s on 127.0.0.1#%d: %s serial is %s, not %s, after %.1f s; "
-                                  "log:\n%s" % (self.NAME, self.port, zone, got, serial, timeout,
-                                                self.logs()))
+                raise ServerError("%s on %s#%d: %s serial is %s, not %s, after %.1f s; "
+                                  "log:\n%s" % (self.NAME, self.addr, self.port, zone, got,
+                                                serial, timeout, self.logs()))
             time.sleep(0.1)
 
     def dump(self, zone):
         """The zone as this server holds it: AXFR from it, normalized
         (sorted (owner, ttl, class, type, rdata) tuples, one SOA)."""
-        return axfr(self.port, zone)
+        return axfr(self.port, zone, addr=self.addr)
 
     def query(self, name, rtype="A", tcp=False):
         """Answer-section records for name/type (no recursion), normalized."""
@@ -1229,7 +1233,16 @@ class NsdSecondary(_Server):
     the retries of a zone never loaded. No xfrd state file: at every start
     NSD serves its zone file copy and asks the primary at once. Zone files
     are written every second (zonefiles-write: 1). store-ixfr is on only so
-    that last_transfer_kind() can tell IXFR from AXFR."""
+    that last_transfer_kind() can tell IXFR from AXFR.
+
+    addr: the loopback address it listens on (default 127.0.0.1; e.g.
+    127.0.0.3, every 127.x address is local on Linux): tests that need
+    secondaries told apart by address use it. With another address than
+    127.0.0.1, its SOA queries and transfers also come from that address
+    (outgoing-interface); the harness's own queries (dump(), serial())
+    still come from 127.0.0.1, which it allows. The named classes have no
+    such parameter: named listens only on addresses configured on an
+    interface, and lo holds only 127.0.0.1 unless someone adds more."""
 
     NAME = "nsd"
     READY_RE = re.compile(r"nsd started \(NSD [^)]*\), pid \d+")
@@ -1238,8 +1251,8 @@ class NsdSecondary(_Server):
 
     def __init__(self, primary_port, zones, workdir=None, port=None, tsig=None,
                  request_ixfr=True, notify_from=("127.0.0.1",), max_retry=2, max_refresh=None,
-                 primary_addr="127.0.0.1", verbosity=2):
-        super().__init__(workdir, port)
+                 primary_addr="127.0.0.1", verbosity=2, addr="127.0.0.1"):
+        super().__init__(workdir, port, addr)
         self.primary_port = primary_port
         self.primary_addr = primary_addr
         self.zone_names = [z.rstrip(".").lower() for z in zones]
@@ -1263,7 +1276,7 @@ class NsdSecondary(_Server):
         q = _quote_conf
         lines = [
             "server:",
-            "\tip-address: 127.0.0.1@%d" % self.port,
+            "\tip-address: %s@%d" % (self.addr, self.port),
             "\tport: %d" % self.port,
             "\tdo-ip4: yes",
             "\tdo-ip6: no",
@@ -1301,6 +1314,9 @@ class NsdSecondary(_Server):
                       "\tprovide-xfr: 127.0.0.1 NOKEY",
                       "\tmin-retry-time: 1",
                       "\tmin-refresh-time: 1"]
+            if self.addr != "127.0.0.1":
+                # its SOA queries and transfers come from its own address
+                lines.append("\toutgoing-interface: %s" % self.addr)
             for a in self.notify_from:
                 lines.append("\tallow-notify: %s NOKEY" % a)
                 if self.tsig:
