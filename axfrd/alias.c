@@ -191,7 +191,7 @@ static void record_answer(alias_resolver *a, alias_job *j, const char *addrs,
 	/* A reload calls alias_watch, which may change this job's zone list:
 	 * queue the zones instead of reloading them from inside the loop. */
 	for (size_t i = 0; i < j->nzones; i++)
-		dns_zone_changed(s, j->zones[i]);
+		dns_zone_queue(s, j->zones[i], true);
 }
 
 static void handle_response(alias_resolver *a, const uint8_t *msg, size_t len)

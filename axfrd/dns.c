@@ -102,22 +102,22 @@ static void on_udp(loop *l, int fd, uint32_t events, void *arg)
 	}
 }
 
-void dns_zone_changed(void *arg, const char *zone)
+void dns_zone_queue(dns_server *s, const char *zone, bool full)
 {
-	dns_server *s = arg;
 	uint64_t one = 1;
 	char *copy;
 
 	pthread_mutex_lock(&s->mu);
 	for (size_t i = 0; i < s->npending; i++) {
-		if (strcmp(s->pending[i], zone) == 0) {
+		if (strcmp(s->pending[i].name, zone) == 0) {
+			s->pending[i].full = s->pending[i].full || full;
 			pthread_mutex_unlock(&s->mu);
 			return;
 		}
 	}
 	if (s->npending == s->cappending) {
 		size_t cap = s->cappending ? s->cappending * 2 : 16;
-		char **grown = realloc(s->pending, cap * sizeof(*grown));
+		struct pending_zone *grown = realloc(s->pending, cap * sizeof(*grown));
 		if (grown == NULL) {
 			pthread_mutex_unlock(&s->mu);
 			log_err("dns", "zone %s: out of memory queueing a reload", zone);
@@ -127,19 +127,24 @@ void dns_zone_changed(void *arg, const char *zone)
 		s->cappending = cap;
 	}
 	if ((copy = strdup(zone)) != NULL)
-		s->pending[s->npending++] = copy;
+		s->pending[s->npending++] = (struct pending_zone){copy, full};
 	pthread_mutex_unlock(&s->mu);
 	if (write(s->ev_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		log_err("dns", "eventfd: %s", strerror(errno));
 }
 
-/* The API changed zones: reload each (a burst of changes to one zone
- * coalesces into one reload). */
+void dns_zone_changed(void *arg, const char *zone)
+{
+	dns_zone_queue(arg, zone, false);
+}
+
+/* Zones changed: reload each (a burst of changes to one zone coalesces
+ * into one reload). */
 static void on_changes(loop *l, int fd, uint32_t events, void *arg)
 {
 	dns_server *s = arg;
+	struct pending_zone *zones;
 	uint64_t cnt;
-	char **names;
 	size_t n;
 
 	(void)l;
@@ -147,16 +152,16 @@ static void on_changes(loop *l, int fd, uint32_t events, void *arg)
 	if (read(fd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
 		log_warn("dns", "eventfd: %s", strerror(errno));
 	pthread_mutex_lock(&s->mu);
-	names = s->pending;
+	zones = s->pending;
 	n = s->npending;
 	s->pending = NULL;
 	s->npending = s->cappending = 0;
 	pthread_mutex_unlock(&s->mu);
 	for (size_t i = 0; i < n; i++) {
-		dns_zone_reload(s, names[i]);
-		free(names[i]);
+		dns_zone_reload(s, zones[i].name, zones[i].full);
+		free(zones[i].name);
 	}
-	free(names);
+	free(zones);
 }
 
 static void on_signal(loop *l, int fd, uint32_t events, void *arg)
@@ -250,7 +255,7 @@ void dns_free(dns_server *s)
 			close(*fd);
 	dns_zones_free(s);
 	for (size_t i = 0; i < s->npending; i++)
-		free(s->pending[i]);
+		free(s->pending[i].name);
 	free(s->pending);
 	pthread_mutex_destroy(&s->mu);
 	db_close(s->d);

@@ -44,9 +44,12 @@ struct dns_server {
 	loop_handle *udp_h, *tcp_h, *sig_h, *ev_h;
 	uint16_t port;
 	int signal;                   /* the signal that stopped the loop */
-	/* Zones the API changed, handed over under the mutex. */
+	/* Zones to reload, handed over under the mutex. */
 	pthread_mutex_t mu;
-	char **pending;
+	struct pending_zone {
+		char *name;
+		bool full;
+	} *pending;
 	size_t npending, cappending;
 	/* TCP connections */
 	tcp_conn *conns;
@@ -83,10 +86,31 @@ void dns_handle(dns_server *s, const uint8_t *msg, size_t len,
  * transfer is signed. Returns its length, 0 when done, -1 on error. */
 long dns_xfr_next(dns_server *s, dns_reply *rep, uint8_t *out, size_t max);
 
+/* A journal step's removals and additions, as journal blobs. */
+typedef struct diff_acc {
+	uint8_t *del, *add;
+	size_t dlen, dcap, alen, acap;
+	size_t ndel, nadd;
+} diff_acc;
+
+/* snap_diff_fn that appends to a diff_acc. */
+int diff_emit(void *arg, bool added, const snap *s, const snap_rr *rr);
+
+/* Builds z's next version from its current snapshot and the store's
+ * change journal (dns_derive.c), when the change is small and touches no
+ * ALIAS record. On AX_OK *out is finished, *serial is the zone's and acc
+ * holds the difference; any other result means: do a full build. */
+int dns_derive(dns_server *s, zone_entry *z, snap **out, diff_acc *acc);
+
 /* Zone table (dns_zones.c). */
 zone_entry *dns_zone_exact(dns_server *s, const uint8_t *name, size_t len);
 zone_entry *dns_zone_closest(dns_server *s, const uint8_t *name, size_t len);
-int dns_zone_reload(dns_server *s, const char *name);
+/* Reloads a zone: derived from its current version when it can be (see
+ * dns_derive), else rebuilt; full forces a rebuild (the export changed
+ * without a record change: ALIAS answers). */
+int dns_zone_reload(dns_server *s, const char *name, bool full);
+/* Thread-safe: queues a reload of zone; full as for dns_zone_reload. */
+void dns_zone_queue(dns_server *s, const char *zone, bool full);
 int dns_zones_load_all(dns_server *s);
 /* After a transfer of zone: if a serial lowering waits for every
  * secondary to have the current serial and they all do, takes the next

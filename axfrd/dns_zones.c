@@ -137,14 +137,7 @@ void dns_zones_free(dns_server *s)
 	s->nbuckets = s->nzones = 0;
 }
 
-/* Collects a journal step's removals and additions. */
-typedef struct diff_acc {
-	uint8_t *del, *add;
-	size_t dlen, dcap, alen, acap;
-	size_t ndel, nadd;
-} diff_acc;
-
-static int diff_emit(void *arg, bool added, const snap *s, const snap_rr *rr)
+int diff_emit(void *arg, bool added, const snap *s, const snap_rr *rr)
 {
 	diff_acc *a = arg;
 
@@ -190,25 +183,27 @@ static int append_soa(uint8_t **buf, size_t *len, size_t *cap, const snap *s)
 }
 
 /* Writes the IXFR step from old to new: old SOA, removals, new SOA,
- * additions (RFC 1995 order). */
+ * additions (RFC 1995 order). pre holds the difference when the new
+ * version was derived (which computed it); else it is found here. */
 static int journal_step(dns_server *s, int64_t zone_id, const snap *old,
-			const snap *cur)
+			const snap *cur, const diff_acc *pre)
 {
-	diff_acc a = {0};
+	diff_acc own = {0};
+	const diff_acc *a = pre ? pre : &own;
 	uint8_t *blob = NULL;
 	size_t len = 0, cap = 0;
-	int rc;
+	int rc = pre ? AX_OK : snap_diff(old, cur, diff_emit, &own);
 
-	if ((rc = snap_diff(old, cur, diff_emit, &a)) == AX_OK &&
+	if (rc == AX_OK &&
 	    (rc = append_soa(&blob, &len, &cap, old)) == AX_OK &&
-	    (rc = blob_cat(&blob, &len, &cap, a.del, a.dlen)) == AX_OK &&
+	    (rc = blob_cat(&blob, &len, &cap, a->del, a->dlen)) == AX_OK &&
 	    (rc = append_soa(&blob, &len, &cap, cur)) == AX_OK &&
-	    (rc = blob_cat(&blob, &len, &cap, a.add, a.alen)) == AX_OK)
+	    (rc = blob_cat(&blob, &len, &cap, a->add, a->alen)) == AX_OK)
 		rc = db_xfr_journal_add(s->d, zone_id, snap_serial(old), snap_serial(cur),
-					a.ndel, a.nadd, blob, len, time(NULL),
+					a->ndel, a->nadd, blob, len, time(NULL),
 					(int)s->cfg->xfr_journal_keep);
-	free(a.del);
-	free(a.add);
+	free(own.del);
+	free(own.add);
 	free(blob);
 	return rc;
 }
@@ -261,16 +256,17 @@ static int build_export(dns_server *s, const char *name, export_result *ex)
 
 /* Records the new export in the store: its serial and digest, and the
  * journal step from the previous snapshot when there is one. */
-static int record_export(dns_server *s, zone_entry *z, const snap *cur)
+static int record_export(dns_server *s, int64_t zone_id, const snap *old,
+			 const snap *cur, const diff_acc *pre)
 {
 	int rc;
 
 	if ((rc = db_begin(s->d)) != AX_OK)
 		return rc;
-	if (z->snap != NULL && serial_gt(snap_serial(cur), snap_serial(z->snap)))
-		rc = journal_step(s, z->id, z->snap, cur);
+	if (old != NULL && serial_gt(snap_serial(cur), snap_serial(old)))
+		rc = journal_step(s, zone_id, old, cur, pre);
 	if (rc == AX_OK)
-		rc = db_export_set(s->d, z->id, snap_serial(cur), snap_digest(cur));
+		rc = db_export_set(s->d, zone_id, snap_serial(cur), snap_digest(cur));
 	if (rc == AX_OK)
 		rc = db_commit(s->d);
 	if (rc != AX_OK)
@@ -278,60 +274,100 @@ static int record_export(dns_server *s, zone_entry *z, const snap *cur)
 	return rc;
 }
 
-int dns_zone_reload(dns_server *s, const char *name)
+/*
+ * Serves next as zone z's new version: swaps it in, announces it, then
+ * records it in the store (its IXFR step from the previous version, its
+ * serial and digest). The NOTIFY need not wait for that write: this
+ * thread answers the secondary's IXFR only after it is done. Takes next.
+ */
+static void install(dns_server *s, zone_entry *z, snap *next, const diff_acc *pre)
+{
+	snap *old = z->snap;
+	/* A large zone's old version and the build's temporaries are freed
+	 * below; give the memory back rather than keep the peak. */
+	bool large = snap_memory(next) > (8u << 20) && pre == NULL;
+	int rc;
+
+	z->snap = next;
+	if (old == NULL || snap_serial(old) != snap_serial(next))
+		log_info("dns", "zone %s: serving serial %u (%zu records%s)", z->name,
+			 snap_serial(next), snap_count(next) + 1,
+			 pre ? ", derived from the previous version" : "");
+	notify_zone(s->notify, z);
+	if ((rc = record_export(s, z->id, old, next, pre)) != AX_OK)
+		log_err("dns", "zone %s: cannot record export of serial %u: %s", z->name,
+			snap_serial(next), ax_strerror(rc));
+	snap_unref(old);
+	if (large)
+		malloc_trim(0);
+}
+
+static int reload_policy(dns_server *s, zone_entry *z)
+{
+	xfr_policy pol = {0};
+	int rc = db_xfr_policy(s->d, z->id, &pol);
+
+	if (rc != AX_OK)
+		return rc;
+	xfr_policy_clear(&z->policy);
+	z->policy = pol;
+	return AX_OK;
+}
+
+/* The quick path: the next version derived from the current one. */
+static bool reload_derived(dns_server *s, zone_entry *z)
+{
+	diff_acc acc = {0};
+	snap *next = NULL;
+	int rc = dns_derive(s, z, &next, &acc);
+
+	if (rc == AX_OK && (rc = reload_policy(s, z)) == AX_OK) {
+		install(s, z, next, &acc);
+		next = NULL;
+	}
+	snap_unref(next);
+	free(acc.del);
+	free(acc.add);
+	return rc == AX_OK;
+}
+
+int dns_zone_reload(dns_server *s, const char *name, bool full)
 {
 	uint8_t apex[WIRE_NAME_MAX];
 	size_t apex_len;
 	export_result ex;
-	xfr_policy pol = {0};
 	zone_entry *z;
 	int rc;
 
 	if (!wire_name_from_text(name, apex, &apex_len))
 		return AX_EINVAL;
+	z = dns_zone_exact(s, apex, apex_len);
+	if (!full && z != NULL && z->snap != NULL && reload_derived(s, z))
+		return AX_OK;
 	rc = build_export(s, name, &ex);
 	if (rc == AX_ENOTFOUND) {
 		alias_watch(s->alias, name, NULL, 0);
-		zone_entry *gone = dns_zone_exact(s, apex, apex_len);
-		if (gone != NULL)
-			notify_forget(s->notify, gone->id);
+		if (z != NULL)
+			notify_forget(s->notify, z->id);
 		zone_remove(s, apex, apex_len);
 		return AX_OK;
 	}
-	if (rc == AX_OK)
-		rc = db_xfr_policy(s->d, ex.zone_id, &pol);
+	if (rc == AX_OK && z == NULL && (z = zone_add(s, name)) == NULL)
+		rc = AX_ENOMEM;
+	if (rc == AX_OK) {
+		z->id = ex.zone_id;
+		rc = reload_policy(s, z);
+	}
 	if (rc != AX_OK) {
 		log_err("dns", "zone %s: cannot load: %s; still serving the previous "
 			"version", name, ax_strerror(rc));
 		export_result_clear(&ex);
 		return rc;
 	}
-	if ((z = dns_zone_exact(s, apex, apex_len)) == NULL &&
-	    (z = zone_add(s, name)) == NULL) {
-		export_result_clear(&ex);
-		xfr_policy_clear(&pol);
-		return AX_ENOMEM;
-	}
-	z->id = ex.zone_id;
-	if ((rc = record_export(s, z, ex.snap)) != AX_OK)
-		log_err("dns", "zone %s: cannot record export of serial %u: %s", name,
-			snap_serial(ex.snap), ax_strerror(rc));
-	if (z->snap == NULL || snap_serial(z->snap) != snap_serial(ex.snap))
-		log_info("dns", "zone %s: serving serial %u (%zu records)", name,
-			 snap_serial(ex.snap), snap_count(ex.snap) + 1);
-	/* A large zone's old version and the build's temporaries are freed
-	 * now; give the memory back rather than keep the peak. */
-	bool large = snap_memory(ex.snap) > (8u << 20);
-	snap_unref(z->snap);
-	z->snap = ex.snap;
+	install(s, z, ex.snap, NULL);
 	ex.snap = NULL;
-	if (large)
-		malloc_trim(0);
-	xfr_policy_clear(&z->policy);
-	z->policy = pol;
 	alias_watch(s->alias, name, ex.alias_targets, ex.nalias);
 	export_result_clear(&ex);
-	notify_zone(s->notify, z);
 	return AX_OK;
 }
 
@@ -344,7 +380,7 @@ int dns_zones_load_all(dns_server *s)
 	if (rc != AX_OK)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
-		dns_zone_reload(s, names[i]);
+		dns_zone_reload(s, names[i], true);
 		free(names[i]);
 	}
 	free(names);

@@ -1,9 +1,9 @@
-/* snap.c -- immutable zone versions in canonical order. */
+/* snap.c -- immutable zone versions in canonical order, built whole or
+ * derived from the previous version. */
 #include "snap.h"
 
 #include <ctype.h>
 #include <ldns/ldns.h>
-#include <ldns/sha2.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +13,22 @@
 #include "rr.h"
 #include "wire.h"
 
+/*
+ * Record data (names, keys, RDATA) lives in chunks. A snapshot's offsets
+ * carry the chunk's index in their top bits, so a derived snapshot can
+ * use its base's chunks as they are and add its own: versions share the
+ * data of the records they have in common.
+ */
+#define CHUNK_BITS 28
+#define CHUNK_MAX ((size_t)1 << CHUNK_BITS)
+#define MAX_CHUNKS 16
+
+typedef struct chunk {
+	atomic_int refs;
+	uint8_t *data;
+	size_t len, cap;
+} chunk;
+
 struct snap {
 	atomic_int refs;
 	char *zone;
@@ -20,17 +36,27 @@ struct snap {
 	size_t apex_len;
 	uint32_t serial;
 	snap_rr soa;
-	snap_rr *rrs;            /* canonical order after snap_finish */
+	snap_rr *rrs;            /* canonical order after finishing */
 	size_t n, cap;
-	uint8_t *arena;          /* names, keys and RDATA */
-	size_t alen, acap;
+	chunk *chunks[MAX_CHUNKS];
+	unsigned nchunks;        /* the last one is this snapshot's own */
+	unsigned depth;          /* versions of shared data below this one */
 	uint32_t last_owner;     /* the previous owner, to share its bytes */
 	uint8_t last_owner_len;
 	uint32_t last_key;
 	uint8_t last_key_len;
-	uint8_t digest[LDNS_SHA256_DIGEST_LENGTH];
+	uint64_t digest[4];      /* additive: a sum over records */
 	bool finished;
+	/* while derived and not finished */
+	snap *base;
+	snap_rr *dels;
+	size_t ndels, capdels;
+	snap_rr *del_owners;     /* owners whose A/AAAA go */
+	size_t ndel_owners, capdel_owners;
 };
+
+#define PTR(s, off) ((s)->chunks[(off) >> CHUNK_BITS]->data + \
+		     ((off) & (CHUNK_MAX - 1)))
 
 /*
  * The canonical key of a name: its labels from the root down, lower
@@ -54,7 +80,24 @@ static size_t canonical_key(const uint8_t *name, uint8_t *key)
 	return k;
 }
 
-snap *snap_new(const char *zone)
+static chunk *chunk_new(void)
+{
+	chunk *c = calloc(1, sizeof(*c));
+
+	if (c != NULL)
+		atomic_init(&c->refs, 1);
+	return c;
+}
+
+static void chunk_unref(chunk *c)
+{
+	if (c == NULL || atomic_fetch_sub(&c->refs, 1) != 1)
+		return;
+	free(c->data);
+	free(c);
+}
+
+static snap *snap_alloc(const char *zone)
 {
 	snap *s = calloc(1, sizeof(*s));
 
@@ -70,23 +113,47 @@ snap *snap_new(const char *zone)
 	return s;
 }
 
+snap *snap_new(const char *zone)
+{
+	snap *s = snap_alloc(zone);
+
+	if (s != NULL && (s->chunks[0] = chunk_new()) == NULL) {
+		snap_unref(s);
+		return NULL;
+	}
+	if (s != NULL)
+		s->nchunks = 1;
+	return s;
+}
+
+/* Copies n bytes into this snapshot's own chunk (a new chunk when the
+ * current one is full). */
 static int arena_put(snap *s, const void *p, size_t n, uint32_t *off)
 {
-	if (s->acap - s->alen < n) {
-		size_t cap = s->acap ? s->acap : 4096;
-		while (cap - s->alen < n)
-			cap *= 2;
-		if (cap > UINT32_MAX)
+	chunk *c = s->chunks[s->nchunks - 1];
+
+	if (c->len + n > CHUNK_MAX) {
+		if (s->nchunks == MAX_CHUNKS || (c = chunk_new()) == NULL)
 			return AX_ETOOBIG;
-		uint8_t *grown = realloc(s->arena, cap);
+		s->chunks[s->nchunks++] = c;
+		s->last_owner_len = 0;  /* do not share across chunks */
+	}
+	if (c->cap - c->len < n || c->data == NULL) {
+		size_t cap = c->cap ? c->cap : 4096;
+		while (cap - c->len < n)
+			cap *= 2;
+		if (cap > CHUNK_MAX)
+			cap = CHUNK_MAX;
+		uint8_t *grown = realloc(c->data, cap);
 		if (grown == NULL)
 			return AX_ENOMEM;
-		s->arena = grown;
-		s->acap = cap;
+		c->data = grown;
+		c->cap = cap;
 	}
-	memcpy(s->arena + s->alen, p, n);
-	*off = (uint32_t)s->alen;
-	s->alen += n;
+	if (n > 0)  /* p may be NULL for an empty RDATA */
+		memcpy(c->data + c->len, p, n);
+	*off = (uint32_t)((size_t)(s->nchunks - 1) << CHUNK_BITS | c->len);
+	c->len += n;
 	return AX_OK;
 }
 
@@ -98,8 +165,8 @@ static int put_owner(snap *s, const uint8_t *owner, size_t olen, snap_rr *rr)
 	size_t klen;
 	int rc;
 
-	if (s->last_owner_len == olen && s->alen > 0 &&
-	    memcmp(s->arena + s->last_owner, owner, olen) == 0) {
+	if (s->last_owner_len == olen &&
+	    memcmp(PTR(s, s->last_owner), owner, olen) == 0) {
 		rr->owner = s->last_owner;
 		rr->owner_len = s->last_owner_len;
 		rr->key = s->last_key;
@@ -132,8 +199,23 @@ static int make_rr(snap *s, const uint8_t *owner, size_t olen, uint16_t type,
 	    (rc = arena_put(s, rdata, rdlen, &rr->rdata)) != AX_OK)
 		return rc;
 	rr->type = type;
-	rr->ttl = ttl;
+	rr->ttl = rr->own_ttl = ttl;
 	rr->rdlen = (uint16_t)rdlen;
+	return AX_OK;
+}
+
+/* Appends rr to a growable array. */
+static int push(snap_rr **v, size_t *n, size_t *cap, const snap_rr *rr)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 64;
+		snap_rr *grown = realloc(*v, c * sizeof(*grown));
+		if (grown == NULL)
+			return AX_ENOMEM;
+		*v = grown;
+		*cap = c;
+	}
+	(*v)[(*n)++] = *rr;
 	return AX_OK;
 }
 
@@ -143,18 +225,9 @@ int snap_add(snap *s, const uint8_t *owner, size_t olen, uint16_t type,
 	snap_rr rr;
 	int rc;
 
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		snap_rr *grown = realloc(s->rrs, cap * sizeof(*grown));
-		if (grown == NULL)
-			return AX_ENOMEM;
-		s->rrs = grown;
-		s->cap = cap;
-	}
 	if ((rc = make_rr(s, owner, olen, type, ttl, rdata, rdlen, &rr)) != AX_OK)
 		return rc;
-	s->rrs[s->n++] = rr;
-	return AX_OK;
+	return push(&s->rrs, &s->n, &s->cap, &rr);
 }
 
 /* Wire RDATA of an SOA from its fields. */
@@ -213,7 +286,7 @@ int snap_add_text(snap *s, const char *name, const char *type, uint32_t ttl,
 static int key_cmp(const snap *s, const snap_rr *a, const snap_rr *b)
 {
 	size_t n = a->key_len < b->key_len ? a->key_len : b->key_len;
-	int c = memcmp(s->arena + a->key, s->arena + b->key, n);
+	int c = memcmp(PTR(s, a->key), PTR(s, b->key), n);
 
 	if (c != 0)
 		return c;
@@ -230,7 +303,7 @@ static int rr_cmp(const snap *s, const snap_rr *a, const snap_rr *b)
 	if (a->type != b->type)
 		return a->type < b->type ? -1 : 1;
 	size_t n = a->rdlen < b->rdlen ? a->rdlen : b->rdlen;
-	c = memcmp(s->arena + a->rdata, s->arena + b->rdata, n);
+	c = memcmp(PTR(s, a->rdata), PTR(s, b->rdata), n);
 	if (c != 0)
 		return c;
 	return (int)a->rdlen - (int)b->rdlen;
@@ -241,42 +314,69 @@ static int qsort_cmp(const void *a, const void *b, void *ctx)
 	return rr_cmp(ctx, a, b);
 }
 
-/* Gives every record of an RRset the set's lowest TTL. */
-static void unify_ttls(snap *s)
+/* Same owner (case-insensitively) and type. */
+static bool same_rrset(const snap *s, const snap_rr *a, const snap_rr *b)
 {
-	size_t i = 0;
-
-	while (i < s->n) {
-		size_t j = i + 1;
-		uint32_t ttl = s->rrs[i].ttl;
-		while (j < s->n && s->rrs[j].type == s->rrs[i].type &&
-		       key_cmp(s, &s->rrs[j], &s->rrs[i]) == 0) {
-			if (s->rrs[j].ttl < ttl)
-				ttl = s->rrs[j].ttl;
-			j++;
-		}
-		for (size_t k = i; k < j; k++)
-			s->rrs[k].ttl = ttl;
-		i = j;
-	}
+	return a->type == b->type && key_cmp(s, a, b) == 0;
 }
 
-static void compute_digest(snap *s)
+/* Gives the records of the RRset starting at i the set's lowest TTL;
+ * returns the index after the set. */
+static size_t unify_rrset(snap *s, size_t i)
 {
-	ldns_sha256_CTX ctx;
+	size_t j = i + 1;
+	uint32_t ttl = s->rrs[i].own_ttl;
 
-	ldns_sha256_init(&ctx);
-	for (size_t i = 0; i < s->n; i++) {
-		const snap_rr *r = &s->rrs[i];
-		uint8_t hdr[8] = {(uint8_t)(r->type >> 8), (uint8_t)r->type,
-				  (uint8_t)(r->ttl >> 24), (uint8_t)(r->ttl >> 16),
-				  (uint8_t)(r->ttl >> 8), (uint8_t)r->ttl,
-				  (uint8_t)(r->rdlen >> 8), (uint8_t)r->rdlen};
-		ldns_sha256_update(&ctx, s->arena + r->owner, r->owner_len);
-		ldns_sha256_update(&ctx, hdr, sizeof(hdr));
-		ldns_sha256_update(&ctx, s->arena + r->rdata, r->rdlen);
+	while (j < s->n && same_rrset(s, &s->rrs[j], &s->rrs[i])) {
+		if (s->rrs[j].own_ttl < ttl)
+			ttl = s->rrs[j].own_ttl;
+		j++;
 	}
-	ldns_sha256_final(s->digest, &ctx);
+	for (size_t k = i; k < j; k++)
+		s->rrs[k].ttl = ttl;
+	return j;
+}
+
+/* One record's contribution to the digest: a 64-bit hash of what is
+ * served (owner as written, type, TTL, RDATA). */
+static uint64_t rr_hash(const snap *s, const snap_rr *r)
+{
+	uint64_t h = 14695981039346656037ull;
+	const uint8_t *p = PTR(s, r->owner);
+	uint8_t hdr[8] = {(uint8_t)(r->type >> 8), (uint8_t)r->type,
+			  (uint8_t)(r->ttl >> 24), (uint8_t)(r->ttl >> 16),
+			  (uint8_t)(r->ttl >> 8), (uint8_t)r->ttl,
+			  (uint8_t)(r->rdlen >> 8), (uint8_t)r->rdlen};
+
+	for (size_t i = 0; i < r->owner_len; i++)
+		h = (h ^ p[i]) * 1099511628211ull;
+	for (size_t i = 0; i < sizeof(hdr); i++)
+		h = (h ^ hdr[i]) * 1099511628211ull;
+	p = PTR(s, r->rdata);
+	for (size_t i = 0; i < r->rdlen; i++)
+		h = (h ^ p[i]) * 1099511628211ull;
+	return h;
+}
+
+static uint64_t rotl(uint64_t x, int k)
+{
+	return x << k | x >> (64 - k);
+}
+
+/*
+ * The digest is a sum over the records of four mixes of each record's
+ * hash (256 bits): the same set of records gives the same digest in any
+ * order, and a change adjusts it without going over the whole zone.
+ */
+static void digest_adjust(snap *s, const snap *from, const snap_rr *r, bool add)
+{
+	uint64_t h = rr_hash(from, r);
+	uint64_t m[4] = {h, rotl(h * 0x9e3779b97f4a7c15ull, 23),
+			 rotl(h * 0xc2b2ae3d27d4eb4full, 41) ^ 0x165667b19e3779f9ull,
+			 (h ^ (h >> 29)) * 0xbf58476d1ce4e5b9ull};
+
+	for (int i = 0; i < 4; i++)
+		s->digest[i] = add ? s->digest[i] + m[i] : s->digest[i] - m[i];
 }
 
 int snap_finish(snap *s)
@@ -285,7 +385,7 @@ int snap_finish(snap *s)
 
 	if (s->finished)
 		return AX_OK;
-	if (s->soa.rdlen == 0)
+	if (s->soa.rdlen == 0 || s->base != NULL)
 		return AX_EINVAL;
 	if (s->n > 1)
 		qsort_r(s->rrs, s->n, sizeof(*s->rrs), qsort_cmp, s);
@@ -295,8 +395,11 @@ int snap_finish(snap *s)
 		s->rrs[out++] = s->rrs[i];
 	}
 	s->n = out;
-	unify_ttls(s);
-	compute_digest(s);
+	for (size_t i = 0; i < s->n; )
+		i = unify_rrset(s, i);
+	memset(s->digest, 0, sizeof(s->digest));
+	for (size_t i = 0; i < s->n; i++)
+		digest_adjust(s, s, &s->rrs[i], true);
 	s->finished = true;
 	return AX_OK;
 }
@@ -311,9 +414,13 @@ void snap_unref(snap *s)
 {
 	if (s == NULL || atomic_fetch_sub(&s->refs, 1) != 1)
 		return;
+	for (unsigned i = 0; i < s->nchunks; i++)
+		chunk_unref(s->chunks[i]);
+	snap_unref(s->base);
+	free(s->dels);
+	free(s->del_owners);
 	free(s->zone);
 	free(s->rrs);
-	free(s->arena);
 	free(s);
 }
 
@@ -322,8 +429,9 @@ uint32_t snap_serial(const snap *s) { return s->serial; }
 const snap_rr *snap_soa(const snap *s) { return &s->soa; }
 size_t snap_count(const snap *s) { return s->n; }
 const snap_rr *snap_at(const snap *s, size_t i) { return &s->rrs[i]; }
-const uint8_t *snap_bytes(const snap *s, uint32_t off) { return s->arena + off; }
-const uint8_t *snap_digest(const snap *s) { return s->digest; }
+const uint8_t *snap_bytes(const snap *s, uint32_t off) { return PTR(s, off); }
+const uint8_t *snap_digest(const snap *s) { return (const uint8_t *)s->digest; }
+unsigned snap_depth(const snap *s) { return s->depth; }
 
 const uint8_t *snap_apex(const snap *s, size_t *len)
 {
@@ -333,19 +441,25 @@ const uint8_t *snap_apex(const snap *s, size_t *len)
 
 size_t snap_memory(const snap *s)
 {
-	return sizeof(*s) + s->cap * sizeof(*s->rrs) + s->acap;
+	size_t m = sizeof(*s) + s->cap * sizeof(*s->rrs);
+
+	/* Shared chunks count for every version; the newest one matters. */
+	for (unsigned i = 0; i < s->nchunks; i++)
+		m += s->chunks[i]->cap;
+	return m;
 }
 
-/* First index whose owner key is not below key (lower bound). */
-static size_t lower_bound(const snap *s, const uint8_t *key, size_t klen)
+/* First index of rrs[0..n) whose owner key is not below key. */
+static size_t lower_bound(const snap *s, const snap_rr *rrs, size_t n,
+			  const uint8_t *key, size_t klen)
 {
-	size_t lo = 0, hi = s->n;
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		const snap_rr *r = &s->rrs[mid];
-		size_t n = r->key_len < klen ? r->key_len : klen;
-		int c = memcmp(s->arena + r->key, key, n);
+		const snap_rr *r = &rrs[mid];
+		size_t m = r->key_len < klen ? r->key_len : klen;
+		int c = memcmp(PTR(s, r->key), key, m);
 		if (c < 0 || (c == 0 && r->key_len < klen))
 			lo = mid + 1;
 		else
@@ -357,7 +471,7 @@ static size_t lower_bound(const snap *s, const uint8_t *key, size_t klen)
 static bool key_equal(const snap *s, const snap_rr *r, const uint8_t *key,
 		      size_t klen)
 {
-	return r->key_len == klen && memcmp(s->arena + r->key, key, klen) == 0;
+	return r->key_len == klen && memcmp(PTR(s, r->key), key, klen) == 0;
 }
 
 bool snap_find(const snap *s, const uint8_t *name, size_t len, size_t *first,
@@ -371,7 +485,7 @@ bool snap_find(const snap *s, const uint8_t *name, size_t len, size_t *first,
 	if (len == 0 || len > WIRE_NAME_MAX)
 		return false;
 	klen = canonical_key(name, key);
-	i = lower_bound(s, key, klen);
+	i = lower_bound(s, s->rrs, s->n, key, klen);
 	for (j = i; j < s->n && key_equal(s, &s->rrs[j], key, klen); j++)
 		;
 	*first = i;
@@ -387,19 +501,19 @@ bool snap_has_descendant(const snap *s, const uint8_t *name, size_t len)
 	if (len == 0 || len > WIRE_NAME_MAX)
 		return false;
 	klen = canonical_key(name, key);
-	i = lower_bound(s, key, klen);
+	i = lower_bound(s, s->rrs, s->n, key, klen);
 	while (i < s->n && key_equal(s, &s->rrs[i], key, klen))
 		i++;
 	return i < s->n && s->rrs[i].key_len > klen &&
-	       memcmp(s->arena + s->rrs[i].key, key, klen) == 0;
+	       memcmp(PTR(s, s->rrs[i].key), key, klen) == 0;
 }
 
-/* Order of records across two snapshots, TTL included. */
+/* Order of records across two snapshots, TTL and owner case included. */
 static int cross_cmp(const snap *a, const snap_rr *x, const snap *b,
 		     const snap_rr *y)
 {
 	size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
-	int c = memcmp(a->arena + x->key, b->arena + y->key, n);
+	int c = memcmp(PTR(a, x->key), PTR(b, y->key), n);
 
 	if (c == 0)
 		c = (int)x->key_len - (int)y->key_len;
@@ -407,7 +521,7 @@ static int cross_cmp(const snap *a, const snap_rr *x, const snap *b,
 		c = x->type < y->type ? -1 : 1;
 	if (c == 0) {
 		n = x->rdlen < y->rdlen ? x->rdlen : y->rdlen;
-		c = memcmp(a->arena + x->rdata, b->arena + y->rdata, n);
+		c = memcmp(PTR(a, x->rdata), PTR(b, y->rdata), n);
 		if (c == 0)
 			c = (int)x->rdlen - (int)y->rdlen;
 	}
@@ -415,36 +529,228 @@ static int cross_cmp(const snap *a, const snap_rr *x, const snap *b,
 		c = x->ttl < y->ttl ? -1 : 1;
 	/* The owner's case is part of the record as served. */
 	if (c == 0 && x->owner_len == y->owner_len)
-		c = memcmp(a->arena + x->owner, b->arena + y->owner, x->owner_len);
+		c = memcmp(PTR(a, x->owner), PTR(b, y->owner), x->owner_len);
 	return c;
+}
+
+/* Emits the difference of a[ai..aend) and b[bi..bend) (both sorted), in
+ * one pass: removals when added is false, additions when true. */
+static int diff_range(const snap *a, size_t ai, size_t aend, const snap *b,
+		      size_t bi, size_t bend, bool added, snap_diff_fn emit,
+		      void *arg)
+{
+	int rc;
+
+	while (ai < aend || bi < bend) {
+		int c = ai == aend ? 1 : bi == bend ? -1 :
+			cross_cmp(a, &a->rrs[ai], b, &b->rrs[bi]);
+		if (c == 0) {
+			ai++;
+			bi++;
+		} else if (c < 0) {
+			if (!added && (rc = emit(arg, false, a, &a->rrs[ai])) != 0)
+				return rc;
+			ai++;
+		} else {
+			if (added && (rc = emit(arg, true, b, &b->rrs[bi])) != 0)
+				return rc;
+			bi++;
+		}
+	}
+	return 0;
 }
 
 int snap_diff(const snap *a, const snap *b, snap_diff_fn emit, void *arg)
 {
-	size_t i, j;
+	int rc = diff_range(a, 0, a->n, b, 0, b->n, false, emit, arg);
+
+	return rc != 0 ? rc : diff_range(a, 0, a->n, b, 0, b->n, true, emit, arg);
+}
+
+snap *snap_derive(snap *base)
+{
+	snap *s;
+
+	if (!base->finished || base->depth + 1 >= SNAP_MAX_DEPTH ||
+	    base->nchunks >= MAX_CHUNKS || (s = snap_alloc(base->zone)) == NULL)
+		return NULL;
+	for (unsigned i = 0; i < base->nchunks; i++) {
+		s->chunks[i] = base->chunks[i];
+		atomic_fetch_add(&s->chunks[i]->refs, 1);
+	}
+	s->nchunks = base->nchunks;
+	if ((s->chunks[s->nchunks] = chunk_new()) == NULL) {
+		snap_unref(s);
+		return NULL;
+	}
+	s->nchunks++;
+	s->depth = base->depth + 1;
+	s->base = snap_ref(base);
+	memcpy(s->digest, base->digest, sizeof(s->digest));
+	return s;
+}
+
+int snap_del(snap *s, const uint8_t *owner, size_t olen, uint16_t type,
+	     const uint8_t *rdata, size_t rdlen)
+{
+	snap_rr rr;
 	int rc;
 
-	/* Removals first, then additions: the order IXFR needs. */
-	for (int pass = 0; pass < 2; pass++) {
-		i = j = 0;
-		while (i < a->n || j < b->n) {
-			int c = i == a->n ? 1 : j == b->n ? -1 :
-				cross_cmp(a, &a->rrs[i], b, &b->rrs[j]);
-			if (c == 0) {
-				i++;
-				j++;
+	if (s->base == NULL)
+		return AX_EINVAL;
+	if ((rc = make_rr(s, owner, olen, type, 0, rdata, rdlen, &rr)) != AX_OK)
+		return rc;
+	return push(&s->dels, &s->ndels, &s->capdels, &rr);
+}
+
+int snap_del_addresses(snap *s, const uint8_t *owner, size_t olen)
+{
+	snap_rr rr;
+	int rc;
+
+	if (s->base == NULL)
+		return AX_EINVAL;
+	if ((rc = make_rr(s, owner, olen, 0, 0, NULL, 0, &rr)) != AX_OK)
+		return rc;
+	return push(&s->del_owners, &s->ndel_owners, &s->capdel_owners, &rr);
+}
+
+/* Turns each "addresses at owner" removal into the base's A/AAAA there. */
+static int expand_del_owners(snap *s)
+{
+	const snap *b = s->base;
+	int rc = AX_OK;
+
+	for (size_t k = 0; k < s->ndel_owners && rc == AX_OK; k++) {
+		const snap_rr *o = &s->del_owners[k];
+		size_t i = lower_bound(s, b->rrs, b->n, PTR(s, o->key), o->key_len);
+		for (; i < b->n && key_cmp(s, &b->rrs[i], o) == 0 && rc == AX_OK; i++)
+			if (b->rrs[i].type == RR_A || b->rrs[i].type == RR_AAAA)
+				rc = push(&s->dels, &s->ndels, &s->capdels, &b->rrs[i]);
+	}
+	return rc;
+}
+
+/* Merges base minus dels plus adds (all sorted) into out. */
+static size_t merge(snap *s, const snap_rr *adds, size_t nadds, snap_rr *out)
+{
+	const snap *b = s->base;
+	size_t i = 0, j = 0, d = 0, n = 0;
+
+	while (i < b->n || j < nadds) {
+		if (i < b->n) {
+			while (d < s->ndels && rr_cmp(s, &s->dels[d], &b->rrs[i]) < 0)
+				d++;
+			if (d < s->ndels && rr_cmp(s, &s->dels[d], &b->rrs[i]) == 0) {
+				i++;        /* removed */
 				continue;
 			}
-			if (c < 0) {
-				if (pass == 0 && (rc = emit(arg, false, a, &a->rrs[i])) != 0)
-					return rc;
-				i++;
-			} else {
-				if (pass == 1 && (rc = emit(arg, true, b, &b->rrs[j])) != 0)
-					return rc;
-				j++;
-			}
+		}
+		int c = i == b->n ? 1 : j == nadds ? -1 : rr_cmp(s, &b->rrs[i], &adds[j]);
+		if (c <= 0) {
+			out[n++] = b->rrs[i++];
+			if (c == 0)
+				j++;        /* already there: keep one */
+		} else {
+			out[n++] = adds[j++];
 		}
 	}
-	return 0;
+	return n;
+}
+
+/* The distinct RRsets the change touches (sorted, one entry each). */
+static int touched_sets(snap *s, const snap_rr *adds, size_t nadds,
+			snap_rr **sets, size_t *nsets)
+{
+	size_t cap = 0, k = 0;
+	int rc = AX_OK;
+
+	*sets = NULL;
+	*nsets = 0;
+	for (size_t i = 0; i < nadds && rc == AX_OK; i++)
+		rc = push(sets, nsets, &cap, &adds[i]);
+	for (size_t i = 0; i < s->ndels && rc == AX_OK; i++)
+		rc = push(sets, nsets, &cap, &s->dels[i]);
+	if (rc != AX_OK || *nsets == 0)
+		return rc;
+	qsort_r(*sets, *nsets, sizeof(**sets), qsort_cmp, s);
+	for (size_t i = 1; i < *nsets; i++)
+		if (!same_rrset(s, &(*sets)[i], &(*sets)[k]))
+			(*sets)[++k] = (*sets)[i];
+	*nsets = k + 1;
+	return AX_OK;
+}
+
+/* The range of the RRset like r in rrs[0..n). */
+static void rrset_range(const snap *s, const snap_rr *rrs, size_t n,
+			const snap_rr *r, size_t *first, size_t *end)
+{
+	size_t i = lower_bound(s, rrs, n, PTR(s, r->key), r->key_len);
+
+	while (i < n && key_cmp(s, &rrs[i], r) == 0 && rrs[i].type < r->type)
+		i++;
+	*first = i;
+	while (i < n && same_rrset(s, &rrs[i], r))
+		i++;
+	*end = i;
+}
+
+/* Unifies the TTLs of the touched RRsets, adjusts the digest and emits
+ * the exact difference, set by set. */
+static int settle_sets(snap *s, const snap_rr *sets, size_t nsets,
+		       snap_diff_fn emit, void *arg)
+{
+	const snap *b = s->base;
+	int rc = 0;
+
+	for (int pass = 0; pass < 2 && rc == 0; pass++) {
+		for (size_t k = 0; k < nsets && rc == 0; k++) {
+			size_t bf, be, nf, ne;
+			rrset_range(s, b->rrs, b->n, &sets[k], &bf, &be);
+			rrset_range(s, s->rrs, s->n, &sets[k], &nf, &ne);
+			if (pass == 0 && nf < ne)
+				unify_rrset(s, nf);
+			if (pass == 0) {
+				for (size_t i = bf; i < be; i++)
+					digest_adjust(s, b, &b->rrs[i], false);
+				for (size_t i = nf; i < ne; i++)
+					digest_adjust(s, s, &s->rrs[i], true);
+			}
+			rc = diff_range(b, bf, be, s, nf, ne, pass == 1, emit, arg);
+		}
+	}
+	return rc;
+}
+
+int snap_finish_derived(snap *s, snap_diff_fn emit, void *arg)
+{
+	snap_rr *out = NULL, *adds = s->rrs, *sets = NULL;
+	size_t nadds = s->n, nsets = 0;
+	int rc;
+
+	if (s->base == NULL || s->finished || s->soa.rdlen == 0)
+		return AX_EINVAL;
+	if ((rc = expand_del_owners(s)) != AX_OK)
+		return rc;
+	if (nadds > 1)
+		qsort_r(adds, nadds, sizeof(*adds), qsort_cmp, s);
+	if (s->ndels > 1)
+		qsort_r(s->dels, s->ndels, sizeof(*s->dels), qsort_cmp, s);
+	if ((out = malloc((s->base->n + nadds + 1) * sizeof(*out))) == NULL)
+		return AX_ENOMEM;
+	s->n = merge(s, adds, nadds, out);
+	s->rrs = out;
+	s->cap = s->base->n + nadds + 1;
+	if ((rc = touched_sets(s, adds, nadds, &sets, &nsets)) == AX_OK)
+		rc = settle_sets(s, sets, nsets, emit, arg);
+	free(adds);
+	free(sets);
+	free(s->dels);
+	free(s->del_owners);
+	s->dels = s->del_owners = NULL;
+	s->ndels = s->ndel_owners = 0;
+	snap_unref(s->base);
+	s->base = NULL;
+	s->finished = rc == 0;
+	return rc == 0 ? AX_OK : AX_EIO;
 }

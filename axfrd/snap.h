@@ -20,7 +20,8 @@ typedef struct snap_rr {
 	uint32_t owner;     /* owner, uncompressed wire form, case preserved */
 	uint32_t key;       /* canonical key of the owner (see snap.c) */
 	uint32_t rdata;     /* RDATA, uncompressed wire form */
-	uint32_t ttl;
+	uint32_t ttl;       /* as served: the lowest of its RRset's own TTLs */
+	uint32_t own_ttl;   /* as stored (kept so a later change can re-derive) */
 	uint16_t type;
 	uint16_t rdlen;
 	uint8_t owner_len;
@@ -80,5 +81,36 @@ bool snap_has_descendant(const snap *s, const uint8_t *name, size_t len);
 typedef int (*snap_diff_fn)(void *arg, bool added, const snap *s,
 			    const snap_rr *rr);
 int snap_diff(const snap *a, const snap *b, snap_diff_fn emit, void *arg);
+
+/*
+ * Incremental versions: a snapshot derived from a finished base shares
+ * the base's record data (no copy) and holds only what changed. Add
+ * records with snap_add, remove them with snap_del / snap_del_addresses,
+ * set the new SOA, then snap_finish_derived. The cost is a merge of the
+ * record index (a few ms for a million records), not a rebuild.
+ */
+
+/* How many versions of shared data a snapshot stands on; derive only
+ * below SNAP_MAX_DEPTH, else rebuild. */
+#define SNAP_MAX_DEPTH 15
+unsigned snap_depth(const snap *s);
+
+/* A new snapshot based on base (finished; a reference is taken until
+ * snap_finish_derived). NULL when out of memory or too deep. */
+snap *snap_derive(snap *base);
+
+/* Removes the record owner/type/RDATA (whatever its TTL) from the base's. */
+int snap_del(snap *s, const uint8_t *owner, size_t olen, uint16_t type,
+	     const uint8_t *rdata, size_t rdlen);
+
+/* Removes every A and AAAA the base has at owner (what an ALIAS or URL
+ * record stood for). */
+int snap_del_addresses(snap *s, const uint8_t *owner, size_t olen);
+
+/* Merges the changes into the base's records, gives the RRsets they
+ * touched the lowest TTL of their records, updates the digest, and calls
+ * emit with the exact difference to the base (removals first, then
+ * additions, as snap_diff would) for the IXFR journal. */
+int snap_finish_derived(snap *s, snap_diff_fn emit, void *arg);
 
 #endif

@@ -1,0 +1,232 @@
+/* test_snap.c -- snapshots: a version derived from the previous one by a
+ * change must equal a full build of the changed zone, and report exactly
+ * the difference snap_diff finds. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "axfrd/snap.h"
+#include "axfrd/wire.h"
+
+/* A record in test form: owner label, type, TTL, IPv4 address byte. */
+typedef struct trr {
+	char owner[32];
+	uint16_t type;
+	uint32_t ttl;
+	uint8_t addr;
+	bool live;
+} trr;
+
+static zf_soa soa_of(uint32_t serial)
+{
+	zf_soa s = {(char *)"ns1.example.net.", (char *)"hostmaster.example.net.",
+		    serial, 3600, 600, 86400, 300, 3600};
+	return s;
+}
+
+static void owner_wire(const char *label, uint8_t *out, size_t *len)
+{
+	char fqdn[64];
+
+	snprintf(fqdn, sizeof(fqdn), "%s.example.com.", label);
+	assert_true(wire_name_from_text(fqdn, out, len));
+}
+
+static void rdata_of(const trr *r, uint8_t *rd, size_t *len)
+{
+	if (r->type == RR_A) {
+		uint8_t a[4] = {192, 0, 2, r->addr};
+		memcpy(rd, a, 4);
+		*len = 4;
+	} else {
+		memset(rd, 0, 16);
+		rd[0] = 0x20;
+		rd[1] = 0x01;
+		rd[15] = r->addr;
+		*len = 16;
+	}
+}
+
+static snap *full_build(const trr *recs, size_t n, uint32_t serial)
+{
+	snap *s = snap_new("example.com");
+	zf_soa soa = soa_of(serial);
+
+	assert_non_null(s);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t o[WIRE_NAME_MAX], rd[16];
+		size_t ol, rl;
+		if (!recs[i].live)
+			continue;
+		owner_wire(recs[i].owner, o, &ol);
+		rdata_of(&recs[i], rd, &rl);
+		assert_int_equal(snap_add(s, o, ol, recs[i].type, recs[i].ttl, rd, rl), AX_OK);
+	}
+	assert_int_equal(snap_set_soa(s, &soa), AX_OK);
+	assert_int_equal(snap_finish(s), AX_OK);
+	return s;
+}
+
+/* Collects a diff as text lines. */
+typedef struct lines {
+	char (*v)[160];
+	size_t n, cap;
+} lines;
+
+static int collect(void *arg, bool added, const snap *s, const snap_rr *rr)
+{
+	lines *l = arg;
+	char name[1024];
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		l->v = realloc(l->v, l->cap * sizeof(*l->v));
+		assert_non_null(l->v);
+	}
+	wire_name_to_text(snap_bytes(s, rr->owner), name, sizeof(name));
+	snprintf(l->v[l->n++], sizeof(l->v[0]), "%c %.100s %u %u %u", added ? '+' : '-',
+		 name, rr->type, rr->ttl, snap_bytes(s, rr->rdata)[rr->rdlen - 1]);
+	return 0;
+}
+
+static void assert_same(const snap *a, const snap *b)
+{
+	assert_int_equal(snap_count(a), snap_count(b));
+	for (size_t i = 0; i < snap_count(a); i++) {
+		const snap_rr *x = snap_at(a, i), *y = snap_at(b, i);
+		assert_int_equal(x->type, y->type);
+		assert_int_equal(x->ttl, y->ttl);
+		assert_int_equal(x->owner_len, y->owner_len);
+		assert_memory_equal(snap_bytes(a, x->owner), snap_bytes(b, y->owner),
+				    x->owner_len);
+		assert_int_equal(x->rdlen, y->rdlen);
+		assert_memory_equal(snap_bytes(a, x->rdata), snap_bytes(b, y->rdata),
+				    x->rdlen);
+	}
+	assert_memory_equal(snap_digest(a), snap_digest(b), 32);
+}
+
+static void test_derived_equals_full_build(void **state)
+{
+	enum { NREC = 400, ROUNDS = 40 };
+	trr *recs = calloc(NREC * 2, sizeof(*recs));
+	size_t n = 0;
+	uint32_t serial = 1;
+	snap *cur;
+
+	(void)state;
+	srand(7);
+	for (; n < NREC; n++) {
+		snprintf(recs[n].owner, sizeof(recs[n].owner), "h%d", rand() % 150);
+		recs[n].type = rand() % 4 ? RR_A : RR_AAAA;
+		recs[n].ttl = 300 + (uint32_t)(rand() % 3) * 100;
+		recs[n].addr = (uint8_t)(rand() % 200);
+		recs[n].live = true;
+		/* the store never holds the same record twice */
+		for (size_t i = 0; i < n; i++)
+			if (recs[i].live && strcmp(recs[i].owner, recs[n].owner) == 0 &&
+			    recs[i].type == recs[n].type && recs[i].addr == recs[n].addr)
+				recs[n].live = false;
+	}
+	cur = full_build(recs, n, serial);
+	for (int round = 0; round < ROUNDS; round++) {
+		snap *d = snap_derive(cur);
+		zf_soa soa = soa_of(++serial);
+		lines got = {0}, want = {0};
+		if (d == NULL) {  /* too deep: rebuild, as the server does */
+			snap_unref(cur);
+			cur = full_build(recs, n, serial - 1);
+			d = snap_derive(cur);
+		}
+		assert_non_null(d);
+		/* a few removals (sometimes every address of an owner) ... */
+		for (int k = 0; k < 1 + rand() % 5; k++) {
+			trr *r = &recs[(size_t)rand() % n];
+			uint8_t o[WIRE_NAME_MAX], rd[16];
+			size_t ol, rl;
+			if (!r->live)
+				continue;
+			owner_wire(r->owner, o, &ol);
+			if (rand() % 6 == 0) {
+				assert_int_equal(snap_del_addresses(d, o, ol), AX_OK);
+				for (size_t i = 0; i < n; i++)
+					if (strcmp(recs[i].owner, r->owner) == 0)
+						recs[i].live = false;
+				continue;
+			}
+			rdata_of(r, rd, &rl);
+			assert_int_equal(snap_del(d, o, ol, r->type, rd, rl), AX_OK);
+			for (size_t i = 0; i < n; i++)  /* the store has it once */
+				if (recs[i].live && strcmp(recs[i].owner, r->owner) == 0 &&
+				    recs[i].type == r->type && recs[i].addr == r->addr)
+					recs[i].live = false;
+		}
+		/* ... and additions, some into existing RRsets with other TTLs */
+		for (int k = 0; k < 1 + rand() % 5 && n < NREC * 2; k++) {
+			trr *r = &recs[n++];
+			uint8_t o[WIRE_NAME_MAX], rd[16];
+			size_t ol, rl;
+			snprintf(r->owner, sizeof(r->owner), "h%d", rand() % 170);
+			r->type = rand() % 4 ? RR_A : RR_AAAA;
+			r->ttl = 200 + (uint32_t)(rand() % 4) * 100;
+			r->addr = (uint8_t)(200 + rand() % 50);
+			r->live = true;
+			for (size_t i = 0; i + 1 < n; i++)  /* no duplicates */
+				if (recs[i].live && strcmp(recs[i].owner, r->owner) == 0 &&
+				    recs[i].type == r->type && recs[i].addr == r->addr)
+					r->live = false;
+			if (!r->live)
+				continue;
+			owner_wire(r->owner, o, &ol);
+			rdata_of(r, rd, &rl);
+			assert_int_equal(snap_add(d, o, ol, r->type, r->ttl, rd, rl), AX_OK);
+		}
+		assert_int_equal(snap_set_soa(d, &soa), AX_OK);
+		assert_int_equal(snap_finish_derived(d, collect, &got), AX_OK);
+		snap *full = full_build(recs, n, serial);
+		assert_same(d, full);
+		assert_int_equal(snap_diff(cur, d, collect, &want), 0);
+		assert_int_equal(got.n, want.n);
+		for (size_t i = 0; i < got.n; i++)
+			assert_string_equal(got.v[i], want.v[i]);
+		free(got.v);
+		free(want.v);
+		snap_unref(full);
+		snap_unref(cur);
+		cur = d;
+	}
+	snap_unref(cur);
+	free(recs);
+}
+
+static void test_digest_ignores_order_and_serial(void **state)
+{
+	trr a[3] = {{"x", RR_A, 300, 1, true}, {"y", RR_A, 300, 2, true},
+		    {"x", RR_AAAA, 300, 3, true}};
+	trr b[3] = {a[2], a[0], a[1]};
+	snap *s1 = full_build(a, 3, 1), *s2 = full_build(b, 3, 99);
+
+	(void)state;
+	assert_memory_equal(snap_digest(s1), snap_digest(s2), 32);
+	a[1].ttl = 301;
+	snap *s3 = full_build(a, 3, 1);
+	assert_memory_not_equal(snap_digest(s1), snap_digest(s3), 32);
+	snap_unref(s1);
+	snap_unref(s2);
+	snap_unref(s3);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_derived_equals_full_build),
+		cmocka_unit_test(test_digest_ignores_order_and_serial),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
