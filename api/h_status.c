@@ -307,6 +307,11 @@ static json_t *notify_json(check *c, const char *addr)
 		if (st[i].acked)
 			json_object_set_new(j, "acknowledged_serial",
 					    json_integer(st[i].acked_serial));
+		/* The serial to announce is not acknowledged yet: in flight,
+		 * being retried, or given up ("no reply") until the next change. */
+		json_object_set_new(j, "pending", json_boolean(
+			!st[i].acked || st[i].acked_serial != st[i].serial));
+		json_object_set_new(j, "tries", json_integer(st[i].tries));
 		break;
 	}
 	free(st);

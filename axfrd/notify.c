@@ -429,6 +429,8 @@ int notify_send_now(const snap *s, notify_outcome *t, size_t n, int timeout_ms)
 		if (fd < 0 || len == 0 ||
 		    sendto(fd, buf, len, 0, (struct sockaddr *)&t[i].target, sl) < 0)
 			left--;
+		else
+			metric_notify_sent();
 	}
 	while (left > 0) {
 		struct pollfd p[2] = {{fds[0], POLLIN, 0}, {fds[1], POLLIN, 0}};
@@ -452,6 +454,7 @@ int notify_send_now(const snap *s, notify_outcome *t, size_t n, int timeout_ms)
 					continue;
 				t[i].answered = true;
 				t[i].rcode = rcode;
+				metric_notify_acked();
 				clock_gettime(CLOCK_MONOTONIC, &now);
 				t[i].ms = (unsigned)((now.tv_sec - t0.tv_sec) * 1000 +
 						     (now.tv_nsec - t0.tv_nsec) / 1000000);
