@@ -11,79 +11,16 @@
 #include "dns_internal.h"
 #include "log.h"
 #include "rr.h"
-#include "strmap.h"
+#include "rrlist.h"
 
 /* Beyond these a rebuild is as cheap and simpler. */
 #define DERIVE_MAX_STEPS 64
 #define DERIVE_MAX_ROWS 20000
 
-/* The net records removed or added across the journal steps. */
-typedef struct net_list {
-	rr_record *v;    /* entries cancelled later have name == NULL */
-	size_t n, cap;
-	strmap *index;   /* identity -> position */
-} net_list;
-
-static void net_free(net_list *l)
-{
-	rr_record_array_free(l->v, l->n);
-	strmap_free(l->index);
-}
-
-static char *identity(const rr_record *r)
-{
-	char *key = NULL;
-
-	if (asprintf(&key, "%s\x01%s\x01%u\x01%s", r->name, r->type, r->ttl,
-		     r->content) < 0)
-		return NULL;
-	return key;
-}
-
-static int net_push(net_list *l, const rr_record *r, const char *key)
-{
-	rr_record *e;
-
-	if (l->index == NULL && (l->index = strmap_new()) == NULL)
-		return AX_ENOMEM;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		rr_record *grown = realloc(l->v, cap * sizeof(*grown));
-		if (grown == NULL)
-			return AX_ENOMEM;
-		l->v = grown;
-		l->cap = cap;
-	}
-	e = &l->v[l->n];
-	memset(e, 0, sizeof(*e));
-	e->ttl = r->ttl;
-	e->name = strdup(r->name);
-	e->type = strdup(r->type);
-	e->content = strdup(r->content);
-	if (e->name == NULL || e->type == NULL || e->content == NULL ||
-	    !strmap_put(l->index, key, l->n)) {
-		rr_record_clear(e);
-		return AX_ENOMEM;
-	}
-	l->n++;
-	return AX_OK;
-}
-
-static bool net_take(net_list *l, const char *key)
-{
-	size_t pos;
-
-	if (l->index == NULL || !strmap_get(l->index, key, &pos))
-		return false;
-	strmap_del(l->index, key);
-	rr_record_clear(&l->v[pos]);
-	return true;
-}
-
 /* One journal row: an addition cancels a removal of the same record and
  * the other way round. ALIAS rows make the change unfit for deriving (the
  * zone's set of ALIAS targets would change). */
-static int net_apply(net_list *dels, net_list *adds, const char *op,
+static int net_apply(rrlist *dels, rrlist *adds, const char *op,
 		     const rr_record *r)
 {
 	char *key;
@@ -93,13 +30,13 @@ static int net_apply(net_list *dels, net_list *adds, const char *op,
 		return AX_OK;  /* the new SOA comes from the zone itself */
 	if (strcmp(r->type, "ALIAS") == 0)
 		return AX_EINVAL;
-	if ((key = identity(r)) == NULL)
+	if ((key = rr_identity(r)) == NULL)
 		return AX_ENOMEM;
 	if (strcmp(op, "add") == 0) {
-		if (!net_take(dels, key))
-			rc = net_push(adds, r, key);
-	} else if (!net_take(adds, key)) {
-		rc = net_push(dels, r, key);
+		if (!rrlist_take(dels, key))
+			rc = rrlist_push(adds, r, key);
+	} else if (!rrlist_take(adds, key)) {
+		rc = rrlist_push(dels, r, key);
 	}
 	free(key);
 	return rc;
@@ -108,7 +45,7 @@ static int net_apply(net_list *dels, net_list *adds, const char *op,
 /* Reads the journal steps from serial from up to the zone's serial and
  * nets them; inside a read transaction. */
 static int read_steps(dns_server *s, const db_zone *zone, uint32_t from,
-		      net_list *dels, net_list *adds)
+		      rrlist *dels, rrlist *adds)
 {
 	size_t rows = 0;
 	int rc = AX_OK;
@@ -169,7 +106,7 @@ static int apply(dns_server *s, snap *d, const char *zone, const rr_record *r,
 }
 
 static int build(dns_server *s, zone_entry *z, const db_zone *zone,
-		 net_list *dels, net_list *adds, snap **out, diff_acc *acc)
+		 rrlist *dels, rrlist *adds, snap **out, diff_acc *acc)
 {
 	snap *d = snap_derive(z->snap);
 	int rc = d ? AX_OK : AX_ETOOBIG;
@@ -192,7 +129,7 @@ static int build(dns_server *s, zone_entry *z, const db_zone *zone,
 
 int dns_derive(dns_server *s, zone_entry *z, snap **out, diff_acc *acc)
 {
-	net_list dels = {0}, adds = {0};
+	rrlist dels = {0}, adds = {0};
 	db_zone zone = {0};
 	int rc;
 
@@ -210,8 +147,8 @@ int dns_derive(dns_server *s, zone_entry *z, snap **out, diff_acc *acc)
 	if (rc != AX_OK && rc != AX_ENOTFOUND)
 		log_debug("dns", "zone %s: rebuilding instead of deriving: %s", z->name,
 			  ax_strerror(rc));
-	net_free(&dels);
-	net_free(&adds);
+	rrlist_free(&dels);
+	rrlist_free(&adds);
 	db_zone_clear(&zone);
 	return rc;
 }

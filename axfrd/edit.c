@@ -9,21 +9,10 @@
 
 #include "db/db_record.h"
 #include "log.h"
+#include "rrlist.h"
 #include "serial.h"
 #include "strmap.h"
 #include "wire.h"
-
-/*
- * The journal's removals or additions: a growable list of owned records
- * with an index, so a large import finds an entry in O(1). Removed
- * entries are cleared in place (name NULL) and skipped.
- */
-typedef struct rr_list {
-	rr_record *v;
-	size_t n, cap;
-	size_t live;         /* entries not removed */
-	strmap *index;       /* key (see the users) -> position */
-} rr_list;
 
 struct edit {
 	db *d;
@@ -37,85 +26,15 @@ struct edit {
 	bool managed_ok;     /* may change records managed by secondary DNS */
 	uint32_t old_serial;
 	zf_soa old_soa;      /* SOA before the edit, for the journal */
-	rr_list dels;        /* removed records, indexed by identity */
-	rr_list adds;        /* added records, indexed by store id */
+	rrlist dels;         /* removed records, indexed by identity */
+	rrlist adds;         /* added records, indexed by store id */
 	strmap *touched;     /* lower-case owner names to check the rules of */
 };
-
-static void rr_list_free(rr_list *l)
-{
-	rr_record_array_free(l->v, l->n);
-	strmap_free(l->index);
-	memset(l, 0, sizeof(*l));
-}
-
-static int rr_copy(rr_record *dst, const rr_record *src)
-{
-	dst->id = src->id;
-	dst->ttl = src->ttl;
-	dst->name = strdup(src->name);
-	dst->type = strdup(src->type);
-	dst->content = strdup(src->content);
-	if (dst->name == NULL || dst->type == NULL || dst->content == NULL) {
-		rr_record_clear(dst);
-		return AX_ENOMEM;
-	}
-	return AX_OK;
-}
-
-/* The identity of a record for the removals' index: what rr_equal
- * compares. */
-static char *identity(const rr_record *r)
-{
-	char *key = NULL;
-
-	if (asprintf(&key, "%s\x01%s\x01%u\x01%s", r->name, r->type, r->ttl,
-		     r->content) < 0)
-		return NULL;
-	return key;
-}
 
 static char *id_key(int64_t id, char buf[24])
 {
 	snprintf(buf, 24, "%lld", (long long)id);
 	return buf;
-}
-
-/* Appends a copy of r under key. */
-static int rr_list_push(rr_list *l, const rr_record *r, const char *key)
-{
-	if (l->index == NULL && (l->index = strmap_new()) == NULL)
-		return AX_ENOMEM;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 8;
-		rr_record *grown = realloc(l->v, cap * sizeof(*grown));
-		if (grown == NULL)
-			return AX_ENOMEM;
-		l->v = grown;
-		l->cap = cap;
-	}
-	if (rr_copy(&l->v[l->n], r) != AX_OK)
-		return AX_ENOMEM;
-	if (!strmap_put(l->index, key, l->n)) {
-		rr_record_clear(&l->v[l->n]);
-		return AX_ENOMEM;
-	}
-	l->n++;
-	l->live++;
-	return AX_OK;
-}
-
-/* Removes the entry under key; true if there was one. */
-static bool rr_list_take(rr_list *l, const char *key)
-{
-	size_t pos;
-
-	if (l->index == NULL || !strmap_get(l->index, key, &pos))
-		return false;
-	strmap_del(l->index, key);
-	rr_record_clear(&l->v[pos]);
-	l->live--;
-	return true;
 }
 
 static bool rr_equal(const rr_record *a, const rr_record *b)
@@ -244,14 +163,14 @@ static bool wire_rdata(const char *zone, const rr_record *r, uint8_t *out,
  * record: re-adding it cancels out. */
 static int journal_addition(edit *e, const rr_record *r)
 {
-	char buf[24], *key = identity(r);
+	char buf[24], *key = rr_identity(r);
 	bool cancelled;
 
 	if (key == NULL)
 		return AX_ENOMEM;
-	cancelled = rr_list_take(&e->dels, key);
+	cancelled = rrlist_take(&e->dels, key);
 	free(key);
-	return cancelled ? AX_OK : rr_list_push(&e->adds, r, id_key(r->id, buf));
+	return cancelled ? AX_OK : rrlist_push(&e->adds, r, id_key(r->id, buf));
 }
 
 int edit_add(edit *e, rr_record *r, ax_errinfo *ei)
@@ -280,11 +199,11 @@ static int journal_removal(edit *e, const rr_record *old)
 	char buf[24], *key;
 	int rc;
 
-	if (rr_list_take(&e->adds, id_key(old->id, buf)))
+	if (rrlist_take(&e->adds, id_key(old->id, buf)))
 		return AX_OK;
-	if ((key = identity(old)) == NULL)
+	if ((key = rr_identity(old)) == NULL)
 		return AX_ENOMEM;
-	rc = rr_list_push(&e->dels, old, key);
+	rc = rrlist_push(&e->dels, old, key);
 	free(key);
 	return rc;
 }
@@ -545,8 +464,8 @@ void edit_free(edit *e)
 		db_rollback(e->d);
 	db_zone_clear(&e->zone);
 	zf_soa_clear(&e->old_soa);
-	rr_list_free(&e->dels);
-	rr_list_free(&e->adds);
+	rrlist_free(&e->dels);
+	rrlist_free(&e->adds);
 	strmap_free(e->touched);
 	free(e);
 }
