@@ -70,15 +70,6 @@ static int read_steps(dns_server *s, const db_zone *zone, uint32_t from,
 	return rc;
 }
 
-static int owner_of(const char *zone, const rr_record *r, uint8_t *owner,
-		    size_t *olen)
-{
-	char fqdn[WIRE_NAME_MAX * 4 + 2];
-
-	snprintf(fqdn, sizeof(fqdn), "%s%s%s.", r->name, r->name[0] ? "." : "", zone);
-	return wire_name_from_text(fqdn, owner, olen) ? AX_OK : AX_EINVAL;
-}
-
 /* Applies one net removal or addition to the derived snapshot. */
 static int apply(dns_server *s, snap *d, const char *zone, const rr_record *r,
 		 bool add)
@@ -87,7 +78,7 @@ static int apply(dns_server *s, snap *d, const char *zone, const rr_record *r,
 	size_t olen, rdlen;
 	int rc;
 
-	if ((rc = owner_of(zone, r, owner, &olen)) != AX_OK)
+	if ((rc = export_owner_wire(zone, r->name, owner, &olen)) != AX_OK)
 		return rc;
 	if (strcmp(r->type, "URL") == 0) {
 		if (!add)

@@ -63,10 +63,10 @@ void export_result_clear(export_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static int owner_wire(const char *zone, const char *name, uint8_t *out,
+int export_owner_wire(const char *zone, const char *name, uint8_t *out,
 		      size_t *len)
 {
-	char fqdn[600];
+	char fqdn[WIRE_NAME_MAX * 4 + 2];
 
 	snprintf(fqdn, sizeof(fqdn), "%s%s%s.", name, name[0] ? "." : "", zone);
 	return wire_name_from_text(fqdn, out, len) ? AX_OK : AX_EINVAL;
@@ -203,7 +203,7 @@ static int add_record(void *arg, const rr_record *r, const uint8_t *rdata,
 	uint16_t code = rr_type_code(r->type);
 	int rc;
 
-	if (owner_wire(c->zone, r->name, owner, &olen) != AX_OK)
+	if (export_owner_wire(c->zone, r->name, owner, &olen) != AX_OK)
 		return skip_record(c, r, "the owner name cannot be encoded");
 	if (rr_type_is_pseudo(r->type))
 		return add_pseudo(c, r, owner, olen);

@@ -41,6 +41,10 @@ int export_build(db *d, const char *zone, const export_opts *o,
 
 void export_result_clear(export_result *r);
 
+/* The wire form of owner name (relative, "" the apex) in zone. */
+int export_owner_wire(const char *zone, const char *name, uint8_t *out,
+		      size_t *len);
+
 /* The snapshot as master-file text: $ORIGIN, the SOA, then every record
  * with its absolute owner, in canonical order. malloc'd, NULL when out
  * of memory. */
