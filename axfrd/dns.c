@@ -217,7 +217,7 @@ int dns_start(const config *cfg, dns_server **out, uint16_t *port,
 	    (rc = db_open(cfg->db, &opt, &s->d, ei)) != AX_OK ||
 	    (rc = open_sockets(s, ei)) != AX_OK)
 		goto fail;
-	if ((s->lp = loop_new()) == NULL) {
+	if ((s->lp = loop_new()) == NULL || (s->scratch = malloc(65535)) == NULL) {
 		rc = AX_ENOMEM;
 		goto fail;
 	}
@@ -258,6 +258,7 @@ void dns_free(dns_server *s)
 		free(s->pending[i].name);
 	free(s->pending);
 	pthread_mutex_destroy(&s->mu);
+	free(s->scratch);
 	db_close(s->d);
 	free(s);
 }

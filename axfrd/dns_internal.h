@@ -57,6 +57,7 @@ struct dns_server {
 	loop_timer *sweep;
 	struct alias_resolver *alias;  /* ALIAS target resolution */
 	struct notifier *notify;       /* outgoing NOTIFY */
+	uint8_t *scratch;              /* 64 KiB for answers before copying */
 };
 
 /* The outcome of one request. */
@@ -74,6 +75,9 @@ typedef struct dns_reply {
 void dns_xfr_log(dns_server *s, int64_t zone_id, const struct sockaddr *peer,
 		 uint32_t serial, bool ixfr, size_t messages, size_t records,
 		 size_t bytes, const char *result);
+
+/* Room kept above xfr-message-size for a transfer message's TSIG. */
+#define XFR_TSIG_ROOM 512
 
 /* Handles one request from peer: parses, verifies TSIG, checks the
  * transfer ACL, answers or starts a transfer. The response (or the first

@@ -23,10 +23,10 @@ struct tcp_conn {
 	loop_handle *h;
 	struct sockaddr_storage peer;
 	char peer_text[80];
-	uint8_t in[TCP_IN_MAX];   /* received, not yet handled */
-	size_t inlen;
+	uint8_t *in;              /* received, not yet handled */
+	size_t inlen, incap;      /* incap grows from 1 KiB as messages need */
 	uint8_t *out;             /* 2-byte length + message being sent */
-	size_t outlen, outoff;
+	size_t outlen, outoff, outcap;
 	dns_reply rep;            /* the transfer in progress, if any */
 	uint64_t xfr_started;     /* ms, for the log */
 	size_t xfr_bytes, xfr_msgs;
@@ -60,6 +60,7 @@ static void conn_close(tcp_conn *c, const char *why)
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	s->nconns--;
+	free(c->in);
 	free(c->out);
 	free(c);
 }
@@ -69,6 +70,20 @@ static void set_events(tcp_conn *c)
 	uint32_t ev = c->outlen > c->outoff ? EPOLLOUT : (c->eof ? 0 : EPOLLIN);
 
 	loop_mod(c->srv->lp, c->h, ev | EPOLLRDHUP);
+}
+
+/* Makes room for a message of n bytes (and its length) in c->out. */
+static bool out_room(tcp_conn *c, size_t n)
+{
+	uint8_t *grown;
+
+	if (c->outcap >= n + 2)
+		return true;
+	if ((grown = realloc(c->out, n + 2)) == NULL)
+		return false;
+	c->out = grown;
+	c->outcap = n + 2;
+	return true;
 }
 
 /* Frames the response of length n that is already at c->out + 2. */
@@ -100,7 +115,17 @@ static void xfr_done(tcp_conn *c)
 /* Produces the next message of the transfer in progress. */
 static bool next_xfr_message(tcp_conn *c)
 {
-	long n = dns_xfr_next(c->srv, &c->rep, c->out + 2, TCP_MSG_MAX);
+	/* A transfer message is at most xfr-message-size, plus its TSIG. */
+	size_t max = (size_t)c->srv->cfg->xfr_message_size + XFR_TSIG_ROOM;
+	long n;
+
+	if (max > TCP_MSG_MAX)
+		max = TCP_MSG_MAX;
+	if (!out_room(c, max)) {
+		conn_close(c, "out of memory");
+		return false;
+	}
+	n = dns_xfr_next(c->srv, &c->rep, c->out + 2, max);
 
 	if (n < 0) {
 		conn_close(c, "transfer failed");
@@ -129,12 +154,20 @@ static bool handle_input(tcp_conn *c)
 		}
 		if (c->inlen < 2 + len)
 			break;  /* wait for the rest */
+		/* Answers are written to the server's scratch buffer and kept
+		 * at their own size: an idle connection holds little. */
 		dns_handle(c->srv, c->in + 2, len, (struct sockaddr *)&c->peer, true,
-			   c->out + 2, TCP_MSG_MAX, &c->rep);
+			   c->srv->scratch, TCP_MSG_MAX, &c->rep);
 		memmove(c->in, c->in + 2 + len, c->inlen - 2 - len);
 		c->inlen -= 2 + len;
-		if (c->rep.len > 0)
+		if (c->rep.len > 0) {
+			if (!out_room(c, c->rep.len)) {
+				conn_close(c, "out of memory");
+				return false;
+			}
+			memcpy(c->out + 2, c->srv->scratch, c->rep.len);
 			queue_out(c, c->rep.len);
+		}
 		if (c->rep.xfr != NULL) {
 			c->xfr_started = loop_now(c->srv->lp);
 			c->xfr_msgs = 1;
@@ -144,10 +177,35 @@ static bool handle_input(tcp_conn *c)
 	return true;
 }
 
+/* Grows the input buffer towards the largest message (64 KiB and its
+ * length), as far as the message at its head needs. */
+static bool in_room(tcp_conn *c)
+{
+	size_t want = c->incap ? c->incap * 2 : 1024;
+	uint8_t *grown;
+
+	if (c->inlen >= 2) {
+		size_t need = 2 + ((size_t)c->in[0] << 8 | c->in[1]);
+		if (c->inlen >= need)
+			return false;  /* complete: no need to read more now */
+		if (want < need)
+			want = need;
+	}
+	if (want > TCP_IN_MAX)
+		want = TCP_IN_MAX;
+	if (want <= c->incap || (grown = realloc(c->in, want)) == NULL)
+		return false;
+	c->in = grown;
+	c->incap = want;
+	return true;
+}
+
 static bool do_read(tcp_conn *c)
 {
-	while (c->inlen < sizeof(c->in)) {
-		ssize_t n = recv(c->fd, c->in + c->inlen, sizeof(c->in) - c->inlen, 0);
+	for (;;) {
+		if (c->inlen == c->incap && !in_room(c))
+			break;  /* a full message is buffered: handle it first */
+		ssize_t n = recv(c->fd, c->in + c->inlen, c->incap - c->inlen, 0);
 		if (n > 0) {
 			c->inlen += (size_t)n;
 			c->last_progress = loop_now(c->srv->lp);
@@ -255,10 +313,7 @@ static void accept_one(dns_server *s, int fd, struct sockaddr_storage *ss)
 		close(fd);
 		return;
 	}
-	if ((c = calloc(1, sizeof(*c))) == NULL ||
-	    (c->out = malloc(2 + TCP_MSG_MAX)) == NULL) {
-		if (c != NULL)
-			free(c);
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		close(fd);
 		return;
 	}
@@ -268,7 +323,6 @@ static void accept_one(dns_server *s, int fd, struct sockaddr_storage *ss)
 	memcpy(c->peer_text, who, sizeof(who));
 	c->last_progress = loop_now(s->lp);
 	if ((c->h = loop_add(s->lp, fd, EPOLLIN | EPOLLRDHUP, on_conn, c)) == NULL) {
-		free(c->out);
 		free(c);
 		close(fd);
 		return;

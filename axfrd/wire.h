@@ -82,7 +82,8 @@ bool wire_name_from_text(const char *text, uint8_t *out, size_t *outlen);
 /* Compression table for one message: maps name suffixes already written
  * (at offsets below 0x4000) to their offsets. Matching is exact, case
  * included, so compression never changes the case of a name. */
-#define WCOMP_SLOTS 4096
+#define WCOMP_SLOTS 2048  /* ample for 16 KiB messages; when full, the
+			   * names that follow are written uncompressed */
 typedef struct wcomp {
 	uint32_t hash[WCOMP_SLOTS];
 	uint16_t off[WCOMP_SLOTS];     /* 0 = empty (offset 0 is the header) */
