@@ -215,12 +215,8 @@ class TestFailures(HarnessCase):
 
     def test_port_taken_gives_new_port_or_clear_error(self):
         for cls in (BindSecondary, NsdSecondary):
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp, \
-                    socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-                udp.bind(("127.0.0.1", 0))
-                taken = udp.getsockname()[1]
-                tcp.bind(("127.0.0.1", taken))
-                tcp.listen()
+            udp, tcp, taken = take_udp_and_tcp_port()
+            with udp, tcp:
                 # a port given to the constructor that is taken: a clear error
                 sec = self.server(cls(free_port(), [ZONE], port=taken), start=False)
                 with self.assertRaisesRegex(ServerError, "could not bind its port"):
@@ -233,6 +229,25 @@ class TestFailures(HarnessCase):
                 self.assertNotEqual(sec.port, taken)
                 self.assertTrue(sec.running())
                 self.assertEqual(sec.rcode(ZONE, "SOA"), "SERVFAIL")
+
+def take_udp_and_tcp_port():
+    """Binds one port number on UDP and TCP (127.0.0.1). The kernel picks
+    the UDP port; its TCP twin may be in use by some other connection, so
+    try again until both bind."""
+    for _ in range(50):
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        udp.bind(("127.0.0.1", 0))
+        port = udp.getsockname()[1]
+        try:
+            tcp.bind(("127.0.0.1", port))
+            tcp.listen()
+            return udp, tcp, port
+        except OSError:
+            udp.close()
+            tcp.close()
+    raise AssertionError("no port free on both UDP and TCP after 50 tries")
+
 
 if __name__ == "__main__":
     unittest.main()
