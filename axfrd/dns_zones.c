@@ -259,8 +259,17 @@ static int build_export(dns_server *s, const char *name, export_result *ex)
 static int record_export(dns_server *s, int64_t zone_id, const snap *old,
 			 const snap *cur, const diff_acc *pre)
 {
+	uint8_t digest[EXPORT_DIGEST_LEN];
+	uint32_t serial;
+	bool has;
 	int rc;
 
+	/* At start-up most zones are exported as they were last time: no
+	 * write (100,000 zones would otherwise mean 100,000 commits). */
+	if (old == NULL && db_export_get(s->d, zone_id, &has, &serial, digest) == AX_OK &&
+	    has && serial == snap_serial(cur) &&
+	    memcmp(digest, snap_digest(cur), EXPORT_DIGEST_LEN) == 0)
+		return AX_OK;
 	if ((rc = db_begin(s->d)) != AX_OK)
 		return rc;
 	if (old != NULL && serial_gt(snap_serial(cur), snap_serial(old)))
