@@ -33,6 +33,8 @@ typedef struct notify_job {
 	bool acked;
 	uint32_t acked_serial;
 	bool waiting;             /* a NOTIFY is in flight */
+	uint32_t stored_serial;   /* the serial the store has for this target */
+	bool stored;
 	uint32_t sent_serial;
 	uint16_t id;
 	int tries;
@@ -136,9 +138,13 @@ static void save(notify_job *j, const char *result)
 			st.last_result_at = old.last_result_at;
 		}
 	}
-	if (db_notify_put(j->owner->srv->d, j->zone_id, &st) != AX_OK)
+	if (db_notify_put(j->owner->srv->d, j->zone_id, &st) != AX_OK) {
 		log_err("notify", "zone %s: cannot store NOTIFY state of %s", j->zone,
 			j->target);
+		return;
+	}
+	j->stored = true;
+	j->stored_serial = j->serial;
 }
 
 static void on_timeout(loop *l, void *arg);
@@ -169,7 +175,11 @@ static void send_notify(notify_job *j)
 	j->timer = loop_after(n->srv->lp, wait, on_timeout, j);
 	log_debug("notify", "zone %s: NOTIFY serial %u to %s (try %d)", j->zone,
 		  j->serial, j->target, j->tries);
-	save(j, NULL);
+	/* What a restart needs is the serial to announce: store it when it
+	 * changes, not on every send (a fan-out to many zones would be one
+	 * commit per NOTIFY). Results are stored when they come. */
+	if (!j->stored || j->stored_serial != j->serial)
+		save(j, NULL);
 }
 
 static void on_timeout(loop *l, void *arg)
@@ -332,6 +342,8 @@ static notify_job *job_new(notifier *n, const struct zone_entry *z,
 	if (db_notify_get(n->srv->d, z->id, target, &st) == AX_OK) {
 		j->acked = st.acked;
 		j->acked_serial = st.acked_serial;
+		j->stored = true;
+		j->stored_serial = st.serial;
 	}
 	return j;
 }

@@ -139,7 +139,7 @@ static int arena_put(snap *s, const void *p, size_t n, uint32_t *off)
 		s->last_owner_len = 0;  /* do not share across chunks */
 	}
 	if (c->cap - c->len < n || c->data == NULL) {
-		size_t cap = c->cap ? c->cap : 4096;
+		size_t cap = c->cap ? c->cap : 1024;
 		while (cap - c->len < n)
 			cap *= 2;
 		if (cap > CHUNK_MAX)
@@ -208,7 +208,7 @@ static int make_rr(snap *s, const uint8_t *owner, size_t olen, uint16_t type,
 static int push(snap_rr **v, size_t *n, size_t *cap, const snap_rr *rr)
 {
 	if (*n == *cap) {
-		size_t c = *cap ? *cap * 2 : 64;
+		size_t c = *cap ? *cap * 2 : 16;
 		snap_rr *grown = realloc(*v, c * sizeof(*grown));
 		if (grown == NULL)
 			return AX_ENOMEM;
@@ -379,6 +379,25 @@ static void digest_adjust(snap *s, const snap *from, const snap_rr *r, bool add)
 		s->digest[i] = add ? s->digest[i] + m[i] : s->digest[i] - m[i];
 }
 
+/* Gives back what the build reserved but did not use: many zones are
+ * small, and every one is kept in memory. */
+static void shrink(snap *s)
+{
+	chunk *c = s->chunks[s->nchunks - 1];
+	snap_rr *rrs;
+	uint8_t *data;
+
+	if (s->n > 0 && s->n < s->cap &&
+	    (rrs = realloc(s->rrs, s->n * sizeof(*rrs))) != NULL) {
+		s->rrs = rrs;
+		s->cap = s->n;
+	}
+	if (c->len > 0 && c->len < c->cap && (data = realloc(c->data, c->len)) != NULL) {
+		c->data = data;
+		c->cap = c->len;
+	}
+}
+
 int snap_finish(snap *s)
 {
 	size_t out = 0;
@@ -400,6 +419,7 @@ int snap_finish(snap *s)
 	memset(s->digest, 0, sizeof(s->digest));
 	for (size_t i = 0; i < s->n; i++)
 		digest_adjust(s, s, &s->rrs[i], true);
+	shrink(s);
 	s->finished = true;
 	return AX_OK;
 }
