@@ -120,6 +120,10 @@ int dns_zones_load_all(dns_server *s);
  * secondary to have the current serial and they all do, takes the next
  * step. */
 void dns_serial_progress(dns_server *s, const char *zone);
+/* The same, a second after a transfer ended: a NOTIFY for the next step
+ * sent while the secondary is still finishing its transfer can be
+ * acknowledged and then forgotten (seen with BIND). */
+void dns_serial_progress_later(dns_server *s, const char *zone);
 void dns_zones_free(dns_server *s);
 
 /* TCP (dns_tcp.c). */

@@ -109,7 +109,7 @@ static void xfr_done(tcp_conn *c)
 		    c->xfr_bytes, "ok");
 	xfr_free(c->rep.xfr);
 	c->rep.xfr = NULL;
-	dns_serial_progress(c->srv, c->rep.zone);
+	dns_serial_progress_later(c->srv, c->rep.zone);
 }
 
 /* Produces the next message of the transfer in progress. */

@@ -3,6 +3,7 @@
  * serial when the export changed without one). */
 #include <ctype.h>
 #include <malloc.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -455,4 +456,31 @@ void dns_serial_progress(dns_server *s, const char *zone)
 		 " (another step needed)");
 	edit_free(e);
 	dns_zone_changed(s, zone);
+}
+
+/* A pending dns_serial_progress. */
+typedef struct progress_later {
+	dns_server *s;
+	char zone[256];
+} progress_later;
+
+static void on_progress_timer(loop *l, void *arg)
+{
+	progress_later *p = arg;
+
+	(void)l;
+	dns_serial_progress(p->s, p->zone);
+	free(p);
+}
+
+void dns_serial_progress_later(dns_server *s, const char *zone)
+{
+	progress_later *p = calloc(1, sizeof(*p));
+
+	if (p == NULL)
+		return;
+	p->s = s;
+	snprintf(p->zone, sizeof(p->zone), "%s", zone);
+	if (loop_after_owned(s->lp, 1000, on_progress_timer, p, free) == NULL)
+		free(p);
 }

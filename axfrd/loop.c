@@ -23,6 +23,7 @@ struct loop_timer {
 	uint64_t seq;            /* ties run in the order they were set */
 	loop_timer_fn fn;
 	void *arg;
+	void (*drop)(void *arg); /* frees arg when the timer does not run */
 	bool cancelled;
 };
 
@@ -78,8 +79,11 @@ void loop_free(loop *l)
 		l->live = h->next;
 		free(h);
 	}
-	for (size_t i = 0; i < l->nheap; i++)
+	for (size_t i = 0; i < l->nheap; i++) {
+		if (l->heap[i]->drop != NULL)
+			l->heap[i]->drop(l->heap[i]->arg);
 		free(l->heap[i]);
+	}
 	free(l->heap);
 	close(l->epfd);
 	free(l);
@@ -188,6 +192,16 @@ loop_timer *loop_after(loop *l, uint64_t ms, loop_timer_fn fn, void *arg)
 	return t;
 }
 
+loop_timer *loop_after_owned(loop *l, uint64_t ms, loop_timer_fn fn, void *arg,
+			     void (*drop)(void *arg))
+{
+	loop_timer *t = loop_after(l, ms, fn, arg);
+
+	if (t != NULL)
+		t->drop = drop;
+	return t;
+}
+
 void loop_cancel(loop *l, loop_timer *t)
 {
 	(void)l;
@@ -212,6 +226,8 @@ static int run_timers(loop *l)
 		heap_down(l, 0);
 		if (!t->cancelled)
 			t->fn(l, t->arg);
+		else if (t->drop != NULL)
+			t->drop(t->arg);
 		free(t);
 		l->now = clock_ms();
 	}

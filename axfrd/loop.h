@@ -34,6 +34,11 @@ void loop_del(loop *l, loop_handle *h);
 /* Runs fn once after ms milliseconds. The timer belongs to the loop:
  * it is freed after it ran or was cancelled. */
 loop_timer *loop_after(loop *l, uint64_t ms, loop_timer_fn fn, void *arg);
+/* The same, for an arg the timer owns: drop(arg) is called when the
+ * timer is cancelled or the loop freed before it ran. */
+loop_timer *loop_after_owned(loop *l, uint64_t ms, loop_timer_fn fn, void *arg,
+			     void (*drop)(void *arg));
+
 /* Cancels a timer that has not run yet (accepts NULL). */
 void loop_cancel(loop *l, loop_timer *t);
 
