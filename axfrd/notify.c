@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "serial.h"
+#include "strmap.h"
 
 /* One (zone, target) pair. */
 typedef struct notify_job {
@@ -33,6 +35,8 @@ typedef struct notify_job {
 	bool acked;
 	uint32_t acked_serial;
 	bool waiting;             /* a NOTIFY is in flight */
+	size_t idx;               /* position in the notifier's array */
+	struct notify_job *zone_next; /* the next job of the same zone */
 	uint32_t stored_serial;   /* the serial the store has for this target */
 	bool stored;
 	uint32_t sent_serial;
@@ -47,6 +51,10 @@ struct notifier {
 	loop_handle *h4, *h6;
 	notify_job **jobs;
 	size_t njobs;
+	/* Indexes, so that 100,000 zones cost no scans: */
+	strmap *by_key;           /* "zone id/target" -> job */
+	strmap *by_zone;          /* "zone id" -> first job of the zone */
+	strmap *in_flight;        /* "query id/target" -> waiting job */
 };
 
 size_t notify_build(const snap *s, uint16_t id, uint8_t *buf, size_t max)
@@ -149,6 +157,33 @@ static void save(notify_job *j, const char *result)
 
 static void on_timeout(loop *l, void *arg);
 
+static void key_job(char *buf, size_t len, int64_t zone_id, const char *target)
+{
+	snprintf(buf, len, "%lld/%s", (long long)zone_id, target);
+}
+
+static void key_zone(char *buf, size_t len, int64_t zone_id)
+{
+	snprintf(buf, len, "%lld", (long long)zone_id);
+}
+
+static void key_flight(char *buf, size_t len, uint16_t id, const char *target)
+{
+	snprintf(buf, len, "%u/%s", id, target);
+}
+
+/* The NOTIFY in flight is over (answered, given up, or replaced). */
+static void flight_end(notify_job *j)
+{
+	char key[96];
+
+	if (!j->waiting)
+		return;
+	key_flight(key, sizeof(key), j->id, j->target);
+	strmap_del(j->owner->in_flight, key);
+	j->waiting = false;
+}
+
 static void send_notify(notify_job *j)
 {
 	notifier *n = j->owner;
@@ -158,8 +193,13 @@ static void send_notify(notify_job *j)
 	socklen_t sl = j->addr.ss_family == AF_INET ? sizeof(struct sockaddr_in) :
 		       sizeof(struct sockaddr_in6);
 
+	char key[96];
+
+	flight_end(j);
 	if (getrandom(&j->id, sizeof(j->id), 0) != sizeof(j->id))
 		j->id = (uint16_t)rand();
+	key_flight(key, sizeof(key), j->id, j->target);
+	strmap_put(n->in_flight, key, (size_t)(uintptr_t)j);
 	len = notify_build(j->snap, j->id, buf, sizeof(buf));
 	if (len == 0 || fd < 0 ||
 	    sendto(fd, buf, len, 0, (struct sockaddr *)&j->addr, sl) < 0)
@@ -194,7 +234,7 @@ static void on_timeout(loop *l, void *arg)
 		send_notify(j);
 		return;
 	}
-	j->waiting = false;
+	flight_end(j);
 	metric_notify_failed();
 	log_warn("notify", "zone %s: no reply from %s to NOTIFY of serial %u after %d "
 		 "tries; giving up until the next change", j->zone, j->target,
@@ -213,7 +253,7 @@ static void on_reply(notify_job *j, int rcode)
 
 	loop_cancel(j->owner->srv->lp, j->timer);
 	j->timer = NULL;
-	j->waiting = false;
+	flight_end(j);
 	j->acked = true;
 	j->acked_serial = j->sent_serial;
 	metric_notify_acked();
@@ -244,17 +284,22 @@ static void on_readable(loop *l, int fd, uint32_t events, void *arg)
 		ssize_t len = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
 		int rcode;
 
+		char target[64], key[96];
+		size_t found;
+
 		if (len < 0)
 			return;
-		for (size_t i = 0; i < n->njobs; i++) {
-			notify_job *j = n->jobs[i];
-			if (j->waiting && same_addr(&j->addr, (struct sockaddr *)&from) &&
-			    notify_is_reply(buf, (size_t)len, j->id, j->apex, j->apex_len,
-					    &rcode)) {
-				on_reply(j, rcode);
-				break;
-			}
-		}
+		if (len < 2)
+			continue;
+		/* The reply's id and its sender find the NOTIFY it answers. */
+		notify_target_text(&from, target, sizeof(target));
+		key_flight(key, sizeof(key), (uint16_t)(buf[0] << 8 | buf[1]), target);
+		if (!strmap_get(n->in_flight, key, &found))
+			continue;
+		notify_job *j = (notify_job *)(uintptr_t)found;
+		if (same_addr(&j->addr, (struct sockaddr *)&from) &&
+		    notify_is_reply(buf, (size_t)len, j->id, j->apex, j->apex_len, &rcode))
+			on_reply(j, rcode);
 	}
 }
 
@@ -271,9 +316,12 @@ int notify_new(struct dns_server *s, notifier **out, ax_errinfo *ei)
 	if (n == NULL)
 		return AX_ENOMEM;
 	n->srv = s;
+	n->by_key = strmap_new();
+	n->by_zone = strmap_new();
+	n->in_flight = strmap_new();
 	n->fd4 = open_fd(AF_INET);
 	n->fd6 = open_fd(AF_INET6);  /* may fail on hosts without IPv6 */
-	if (n->fd4 < 0 ||
+	if (n->fd4 < 0 || !n->by_key || !n->by_zone || !n->in_flight ||
 	    (n->h4 = loop_add(s->lp, n->fd4, EPOLLIN, on_readable, n)) == NULL ||
 	    (n->fd6 >= 0 &&
 	     (n->h6 = loop_add(s->lp, n->fd6, EPOLLIN, on_readable, n)) == NULL)) {
@@ -299,6 +347,9 @@ void notify_free(notifier *n)
 	for (size_t i = 0; i < n->njobs; i++)
 		job_free(n, n->jobs[i]);
 	free(n->jobs);
+	strmap_free(n->by_key);
+	strmap_free(n->by_zone);
+	strmap_free(n->in_flight);
 	if (n->h4)
 		loop_del(n->srv->lp, n->h4);
 	if (n->h6)
@@ -312,10 +363,31 @@ void notify_free(notifier *n)
 
 static notify_job *job_find(notifier *n, int64_t zone_id, const char *target)
 {
-	for (size_t i = 0; i < n->njobs; i++)
-		if (n->jobs[i]->zone_id == zone_id && strcmp(n->jobs[i]->target, target) == 0)
-			return n->jobs[i];
-	return NULL;
+	char key[96];
+	size_t found;
+
+	key_job(key, sizeof(key), zone_id, target);
+	return strmap_get(n->by_key, key, &found) ? (notify_job *)(uintptr_t)found : NULL;
+}
+
+static notify_job *zone_first(notifier *n, int64_t zone_id)
+{
+	char key[32];
+	size_t found;
+
+	key_zone(key, sizeof(key), zone_id);
+	return strmap_get(n->by_zone, key, &found) ? (notify_job *)(uintptr_t)found : NULL;
+}
+
+static void set_zone_first(notifier *n, int64_t zone_id, notify_job *j)
+{
+	char key[32];
+
+	key_zone(key, sizeof(key), zone_id);
+	if (j != NULL)
+		strmap_put(n->by_zone, key, (size_t)(uintptr_t)j);
+	else
+		strmap_del(n->by_zone, key);
 }
 
 /* A job for a target, with the acknowledged serial it had before. */
@@ -326,12 +398,22 @@ static notify_job *job_new(notifier *n, const struct zone_entry *z,
 	notify_job **grown;
 	db_notify st;
 
+	char key[96];
+
 	if (j == NULL || (grown = realloc(n->jobs, (n->njobs + 1) * sizeof(*grown))) == NULL) {
 		free(j);
 		return NULL;
 	}
+	key_job(key, sizeof(key), z->id, target);
+	if (!strmap_put(n->by_key, key, (size_t)(uintptr_t)j)) {
+		free(j);
+		return NULL;
+	}
 	n->jobs = grown;
+	j->idx = n->njobs;
 	n->jobs[n->njobs++] = j;
+	j->zone_next = zone_first(n, z->id);
+	set_zone_first(n, z->id, j);
 	j->owner = n;
 	j->zone_id = z->id;
 	snprintf(j->zone, sizeof(j->zone), "%s", z->name);
@@ -348,21 +430,37 @@ static notify_job *job_new(notifier *n, const struct zone_entry *z,
 	return j;
 }
 
+/* Removes j from the indexes and the array, and frees it. */
+static void job_remove(notifier *n, notify_job *j)
+{
+	char key[96];
+
+	flight_end(j);
+	key_job(key, sizeof(key), j->zone_id, j->target);
+	strmap_del(n->by_key, key);
+	n->jobs[j->idx] = n->jobs[--n->njobs];
+	n->jobs[j->idx]->idx = j->idx;
+	job_free(n, j);
+}
+
 /* Drops the zone's jobs whose target is not in keep (NULL: all). */
 static void drop_jobs(notifier *n, int64_t zone_id, char (*keep)[64], size_t nkeep)
 {
-	for (size_t i = 0; i < n->njobs; ) {
-		notify_job *j = n->jobs[i];
+	notify_job *first = zone_first(n, zone_id), **pp = &first;
+
+	while (*pp != NULL) {
+		notify_job *j = *pp;
 		bool kept = false;
 		for (size_t k = 0; k < nkeep && !kept; k++)
 			kept = strcmp(keep[k], j->target) == 0;
-		if (j->zone_id != zone_id || kept) {
-			i++;
+		if (kept) {
+			pp = &j->zone_next;
 			continue;
 		}
-		job_free(n, j);
-		n->jobs[i] = n->jobs[--n->njobs];
+		*pp = j->zone_next;
+		job_remove(n, j);
 	}
+	set_zone_first(n, zone_id, first);
 }
 
 void notify_zone(notifier *n, const struct zone_entry *z)
@@ -394,11 +492,15 @@ void notify_zone(notifier *n, const struct zone_entry *z)
 		j->serial = snap_serial(z->snap);
 		if (j->acked && j->acked_serial == j->serial)
 			continue;          /* the target already knows */
-		if (!j->waiting) {
+		/* The first change goes out at once. While its first try is in
+		 * flight, more changes are coalesced (the reply, or the retry,
+		 * carries the newest serial). A target already being retried is
+		 * slow or away: a new serial is a new announcement, sent now
+		 * rather than after the longer and longer waits. */
+		if (!j->waiting || j->tries > 1) {
 			j->tries = 0;
-			send_notify(j);    /* the first change goes out at once */
+			send_notify(j);
 		}
-		/* else: coalesced; on_reply sends the newest serial */
 	}
 cleanup:
 	free(names);
