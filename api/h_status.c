@@ -12,6 +12,7 @@
 
 #include "api_internal.h"
 #include "api_zone.h"
+#include "axfrd/acl.h"
 #include "axfrd/probe.h"
 #include "axfrd/serial.h"
 #include "db/db_export.h"
@@ -60,18 +61,6 @@ static void set_port(struct sockaddr_storage *ss, uint16_t port)
 		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
 }
 
-static bool addr_equal(const struct sockaddr_storage *a,
-		       const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET)
-		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
-		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
-	return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-		      &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
-}
-
 static void addr_text(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
 	const void *a = ss->ss_family == AF_INET ?
@@ -90,7 +79,7 @@ static uint16_t secondary_port(check *c, const struct sockaddr_storage *addr)
 	if (db_notify_targets(c->rq->ctx->d, c->zone.id, &t, &n) != AX_OK)
 		return port;
 	for (size_t i = 0; i < n; i++) {
-		if (addr_equal(&t[i], addr)) {
+		if (addr_same((struct sockaddr *)&t[i], (const struct sockaddr *)addr, false)) {
 			port = ntohs(t[i].ss_family == AF_INET ?
 				     ((struct sockaddr_in *)&t[i])->sin_port :
 				     ((struct sockaddr_in6 *)&t[i])->sin6_port);

@@ -112,3 +112,22 @@ bool acl_match(const acl_entry *acl, size_t n, const struct sockaddr *sa)
 			return true;
 	return false;
 }
+
+bool addr_same(const struct sockaddr *a, const struct sockaddr *b, bool port)
+{
+	if (a->sa_family != b->sa_family)
+		return false;
+	if (a->sa_family == AF_INET) {
+		const struct sockaddr_in *x = (const struct sockaddr_in *)a;
+		const struct sockaddr_in *y = (const struct sockaddr_in *)b;
+		return x->sin_addr.s_addr == y->sin_addr.s_addr &&
+		       (!port || x->sin_port == y->sin_port);
+	}
+	if (a->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)a;
+		const struct sockaddr_in6 *y = (const struct sockaddr_in6 *)b;
+		return memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0 &&
+		       (!port || x->sin6_port == y->sin6_port);
+	}
+	return false;
+}

@@ -48,6 +48,10 @@ int acl_parse(const char *text, const char *field, acl_entry *out,
  * is written without "/N"). */
 void acl_format(const acl_entry *e, char *buf, size_t len);
 
+/* True when a and b hold the same address (and, with port, the same
+ * port). Families other than AF_INET and AF_INET6 never match. */
+bool addr_same(const struct sockaddr *a, const struct sockaddr *b, bool port);
+
 /* True when sa (AF_INET or AF_INET6; IPv4-mapped IPv6 counts as IPv4)
  * falls in one of the n entries. */
 bool acl_match(const acl_entry *acl, size_t n, const struct sockaddr *sa);

@@ -286,18 +286,8 @@ static size_t conns_from(dns_server *s, const struct sockaddr_storage *ss)
 {
 	size_t n = 0;
 
-	for (tcp_conn *c = s->conns; c != NULL; c = c->next) {
-		if (c->peer.ss_family != ss->ss_family)
-			continue;
-		if (ss->ss_family == AF_INET &&
-		    ((struct sockaddr_in *)&c->peer)->sin_addr.s_addr ==
-		    ((const struct sockaddr_in *)ss)->sin_addr.s_addr)
-			n++;
-		else if (ss->ss_family == AF_INET6 &&
-			 memcmp(&((struct sockaddr_in6 *)&c->peer)->sin6_addr,
-				&((const struct sockaddr_in6 *)ss)->sin6_addr, 16) == 0)
-			n++;
-	}
+	for (tcp_conn *c = s->conns; c != NULL; c = c->next)
+		n += addr_same((struct sockaddr *)&c->peer, (const struct sockaddr *)ss, false);
 	return n;
 }
 

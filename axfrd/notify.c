@@ -109,21 +109,6 @@ void notify_target_text(const struct sockaddr_storage *ss, char *buf, size_t len
 	}
 }
 
-static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr *b)
-{
-	if (a->ss_family != b->sa_family)
-		return false;
-	if (a->ss_family == AF_INET) {
-		const struct sockaddr_in *x = (const struct sockaddr_in *)a;
-		const struct sockaddr_in *y = (const struct sockaddr_in *)b;
-		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
-	}
-	const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)a;
-	const struct sockaddr_in6 *y = (const struct sockaddr_in6 *)b;
-	return x->sin6_port == y->sin6_port &&
-	       memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
-}
-
 /* Stores the job's state, so a restart carries on from it. */
 static void save(notify_job *j, const char *result)
 {
@@ -297,7 +282,7 @@ static void on_readable(loop *l, int fd, uint32_t events, void *arg)
 		if (!strmap_get(n->in_flight, key, &found))
 			continue;
 		notify_job *j = (notify_job *)(uintptr_t)found;
-		if (same_addr(&j->addr, (struct sockaddr *)&from) &&
+		if (addr_same((struct sockaddr *)&j->addr, (struct sockaddr *)&from, true) &&
 		    notify_is_reply(buf, (size_t)len, j->id, j->apex, j->apex_len, &rcode))
 			on_reply(j, rcode);
 	}
@@ -563,7 +548,7 @@ int notify_send_now(const snap *s, notify_outcome *t, size_t n, int timeout_ms)
 			for (size_t i = 0; i < n; i++) {
 				int rcode;
 				if (t[i].answered ||
-				    !same_addr(&t[i].target, (struct sockaddr *)&from) ||
+				    !addr_same((struct sockaddr *)&t[i].target, (struct sockaddr *)&from, true) ||
 				    !notify_is_reply(buf, (size_t)len, ids[i], apex, alen, &rcode))
 					continue;
 				t[i].answered = true;

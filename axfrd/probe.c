@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "acl.h"
+
 bool probe_init(probe *p, const struct sockaddr_storage *server,
 		const char *name, uint16_t qtype, bool rd)
 {
@@ -24,22 +26,6 @@ static socklen_t addr_len(const struct sockaddr_storage *ss)
 {
 	return ss->ss_family == AF_INET ? sizeof(struct sockaddr_in) :
 	       sizeof(struct sockaddr_in6);
-}
-
-static bool same_addr(const struct sockaddr_storage *a,
-		      const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET)
-		return ((const struct sockaddr_in *)a)->sin_port ==
-		       ((const struct sockaddr_in *)b)->sin_port &&
-		       ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
-		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
-	const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)a;
-	const struct sockaddr_in6 *y = (const struct sockaddr_in6 *)b;
-	return x->sin6_port == y->sin6_port &&
-	       memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
 }
 
 static void send_one(int fd, probe *p, uint16_t id)
@@ -68,7 +54,7 @@ static void take_reply(probe *p, size_t n, const uint16_t *ids,
 	    !(flags & WIRE_QR))
 		return;
 	for (size_t i = 0; i < n; i++) {
-		if (p[i].answered || ids[i] != id || !same_addr(&p[i].server, from))
+		if (p[i].answered || ids[i] != id || !addr_same((const struct sockaddr *)&p[i].server, (const struct sockaddr *)from, true))
 			continue;
 		p[i].answered = true;
 		p[i].rcode = WIRE_RCODE(flags);
