@@ -208,6 +208,9 @@ static const opt_def opts[] = {
 	 "NOTIFY sends to a target before giving up (each wait doubles)", NULL},
 	{"notify-timeout", OPT_INT, O(notify_timeout), 50, 60000, "1000",
 	 "milliseconds before an unanswered NOTIFY is sent again", NULL},
+	{"notify-rate", OPT_INT, O(notify_rate), 1, 1000000, "1000",
+	 "NOTIFY messages sent per second at most, all zones together (more wait "
+	 "their turn in order)", NULL},
 	{"check-port", OPT_INT, O(check_port), 1, 65535, "53",
 	 "port the sync checks ask secondaries (unless their NOTIFY target "
 	 "names one) and the parent zone's servers on", NULL},

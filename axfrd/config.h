@@ -48,6 +48,7 @@ typedef struct config {
 	int64_t alias_retry;           /* seconds before retrying a failed target */
 	int64_t notify_retries;        /* NOTIFY sends before giving up */
 	int64_t notify_timeout;        /* ms before the first NOTIFY is resent */
+	int64_t notify_rate;           /* NOTIFYs sent per second at most */
 	int64_t check_port;            /* port of secondaries and parents in checks */
 	int64_t check_timeout;         /* ms a sync check waits per step */
 } config;

@@ -44,6 +44,7 @@ struct dns_server {
 	loop_handle *udp_h, *tcp_h, *sig_h, *ev_h;
 	uint16_t port;
 	int signal;                   /* the signal that stopped the loop */
+	bool loading;                 /* in dns_zones_load_all */
 	/* Zones to reload, handed over under the mutex. */
 	pthread_mutex_t mu;
 	struct pending_zone {

@@ -299,10 +299,12 @@ static void install(dns_server *s, zone_entry *z, snap *next, const diff_acc *pr
 	int rc;
 
 	z->snap = next;
+	/* At start-up one line sums up all zones (dns_zones_load_all). */
 	if (old == NULL || snap_serial(old) != snap_serial(next))
-		log_info("dns", "zone %s: serving serial %u (%zu records%s)", z->name,
-			 snap_serial(next), snap_count(next) + 1,
-			 pre ? ", derived from the previous version" : "");
+		log_msg(s->loading ? LOG_LVL_DEBUG : LOG_LVL_INFO, "dns",
+		       "zone %s: serving serial %u (%zu records%s)", z->name,
+		       snap_serial(next), snap_count(next) + 1,
+		       pre ? ", derived from the previous version" : "");
 	notify_zone(s->notify, z);
 	if ((rc = record_export(s, z->id, old, next, pre)) != AX_OK)
 		log_err("dns", "zone %s: cannot record export of serial %u: %s", z->name,
@@ -383,18 +385,36 @@ int dns_zone_reload(dns_server *s, const char *name, bool full)
 
 int dns_zones_load_all(dns_server *s)
 {
+	struct timespec t0, t1;
 	char **names;
-	size_t n;
+	size_t n, records = 0;
+	/* One transaction for all zones rather than several per zone: each
+	 * zone's reads and writes are a savepoint inside it. */
+	bool batch = db_batch_begin(s->d) == AX_OK;
 	int rc = db_zone_names(s->d, &names, &n);
 
-	if (rc != AX_OK)
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (rc != AX_OK) {
+		if (batch)
+			db_batch_end(s->d);
 		return rc;
+	}
+	s->loading = true;
 	for (size_t i = 0; i < n; i++) {
 		dns_zone_reload(s, names[i], true);
 		free(names[i]);
 	}
+	s->loading = false;
 	free(names);
-	log_info("dns", "%zu zones loaded", s->nzones);
+	if (batch && (rc = db_batch_end(s->d)) != AX_OK)
+		log_err("dns", "cannot commit the start-up load's bookkeeping: %s",
+			ax_strerror(rc));
+	for (size_t i = 0; i < s->nbuckets; i++)
+		for (zone_entry *z = s->buckets[i]; z != NULL; z = z->next)
+			records += snap_count(z->snap) + 1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_info("dns", "%zu zones loaded (%zu records) in %.0f ms", s->nzones, records,
+		 (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 	return AX_OK;
 }
 

@@ -9,7 +9,7 @@
 static _Atomic uint64_t xfr_count[2][MX_NRESULTS];
 static _Atomic uint64_t xfr_bytes[2];
 static _Atomic uint64_t queries[2];
-static _Atomic uint64_t notify_sent, notify_acked, notify_failed;
+static _Atomic uint64_t notify_sent, notify_acked, notify_failed, notify_queued;
 static _Atomic uint64_t alias_ok, alias_failed;
 static _Atomic uint64_t api_status[600];
 
@@ -23,6 +23,7 @@ void metric_query(bool tcp) { atomic_fetch_add(&queries[tcp], 1); }
 void metric_notify_sent(void) { atomic_fetch_add(&notify_sent, 1); }
 void metric_notify_acked(void) { atomic_fetch_add(&notify_acked, 1); }
 void metric_notify_failed(void) { atomic_fetch_add(&notify_failed, 1); }
+void metric_notify_queued(size_t n) { atomic_store(&notify_queued, n); }
 
 void metric_alias_resolution(bool ok)
 {
@@ -106,6 +107,9 @@ char *metrics_render(void)
 	    (unsigned long long)atomic_load(&notify_acked));
 	put(&b, "axfrd_notify_total{event=\"failed\"} %llu\n",
 	    (unsigned long long)atomic_load(&notify_failed));
+	put(&b, "# HELP axfrd_notify_queued NOTIFY messages waiting for their turn "
+	    "under notify-rate.\n# TYPE axfrd_notify_queued gauge\n"
+	    "axfrd_notify_queued %llu\n", (unsigned long long)atomic_load(&notify_queued));
 	family(&b, "axfrd_alias_resolutions_total", "ALIAS target lookups by result.");
 	put(&b, "axfrd_alias_resolutions_total{result=\"ok\"} %llu\n",
 	    (unsigned long long)atomic_load(&alias_ok));

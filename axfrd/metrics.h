@@ -4,6 +4,7 @@
 #define AXFRD_METRICS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef enum metric_xfr_result {
@@ -16,6 +17,8 @@ void metric_query(bool tcp);
 void metric_notify_sent(void);
 void metric_notify_acked(void);
 void metric_notify_failed(void);
+/* NOTIFYs waiting for their turn under notify-rate. */
+void metric_notify_queued(size_t n);
 void metric_alias_resolution(bool ok);
 /* An API response with this HTTP status. */
 void metric_api(unsigned status);

@@ -43,6 +43,8 @@ typedef struct notify_job {
 	uint16_t id;
 	int tries;
 	loop_timer *timer;
+	bool queued;              /* waiting in the pacing queue for a token */
+	struct notify_job *q_next, *q_prev;
 } notify_job;
 
 struct notifier {
@@ -55,6 +57,15 @@ struct notifier {
 	strmap *by_key;           /* "zone id/target" -> job */
 	strmap *by_zone;          /* "zone id" -> first job of the zone */
 	strmap *in_flight;        /* "query id/target" -> waiting job */
+	/* Pacing: a token bucket of notify-rate sends per second (a tenth of
+	 * a second's worth at most saved up), and a FIFO of the jobs waiting
+	 * for a token, so that a fan-out over many zones goes out at that
+	 * rate, in order, and none is dropped. */
+	uint64_t mtokens;         /* thousandths of a token */
+	uint64_t refilled_at;     /* loop_now() of the last refill */
+	notify_job *q_head, *q_tail;
+	size_t nqueued;
+	loop_timer *pace_timer;
 };
 
 size_t notify_build(const snap *s, uint16_t id, uint8_t *buf, size_t max)
@@ -207,6 +218,89 @@ static void send_notify(notify_job *j)
 		save(j, NULL);
 }
 
+static uint64_t burst_mtokens(const notifier *n)
+{
+	uint64_t rate = (uint64_t)n->srv->cfg->notify_rate;
+
+	return (rate >= 10 ? rate / 10 : 1) * 1000;
+}
+
+static void refill(notifier *n)
+{
+	uint64_t now = loop_now(n->srv->lp);
+
+	n->mtokens += (now - n->refilled_at) * (uint64_t)n->srv->cfg->notify_rate;
+	if (n->mtokens > burst_mtokens(n))
+		n->mtokens = burst_mtokens(n);
+	n->refilled_at = now;
+}
+
+static void dequeue(notify_job *j)
+{
+	notifier *n = j->owner;
+
+	if (!j->queued)
+		return;
+	*(j->q_prev ? &j->q_prev->q_next : &n->q_head) = j->q_next;
+	*(j->q_next ? &j->q_next->q_prev : &n->q_tail) = j->q_prev;
+	j->q_next = j->q_prev = NULL;
+	j->queued = false;
+	n->nqueued--;
+	metric_notify_queued(n->nqueued);
+}
+
+static void on_pace(loop *l, void *arg);
+
+/* Arms the timer that sends the queue's head when its token is due. */
+static void pace_later(notifier *n)
+{
+	uint64_t rate = (uint64_t)n->srv->cfg->notify_rate, wait;
+
+	if (n->q_head == NULL || n->pace_timer != NULL)
+		return;
+	wait = n->mtokens >= 1000 ? 0 : (1000 - n->mtokens + rate - 1) / rate;
+	n->pace_timer = loop_after(n->srv->lp, wait ? wait : 1, on_pace, n);
+}
+
+static void on_pace(loop *l, void *arg)
+{
+	notifier *n = arg;
+
+	(void)l;
+	n->pace_timer = NULL;
+	refill(n);
+	while (n->q_head != NULL && n->mtokens >= 1000) {
+		notify_job *j = n->q_head;
+		dequeue(j);
+		n->mtokens -= 1000;
+		send_notify(j);
+	}
+	pace_later(n);
+}
+
+/* Sends j's NOTIFY now if the rate allows, else queues it (once: when it
+ * leaves the queue it carries the newest serial). */
+static void request_send(notify_job *j)
+{
+	notifier *n = j->owner;
+
+	if (j->queued)
+		return;
+	refill(n);
+	if (n->q_head == NULL && n->mtokens >= 1000) {
+		n->mtokens -= 1000;
+		send_notify(j);
+		return;
+	}
+	j->queued = true;
+	j->q_prev = n->q_tail;
+	*(n->q_tail ? &n->q_tail->q_next : &n->q_head) = j;
+	n->q_tail = j;
+	n->nqueued++;
+	metric_notify_queued(n->nqueued);
+	pace_later(n);
+}
+
 static void on_timeout(loop *l, void *arg)
 {
 	notify_job *j = arg;
@@ -216,7 +310,7 @@ static void on_timeout(loop *l, void *arg)
 	if (!j->waiting)
 		return;
 	if (j->tries < j->owner->srv->cfg->notify_retries) {
-		send_notify(j);
+		request_send(j);
 		return;
 	}
 	flight_end(j);
@@ -228,7 +322,7 @@ static void on_timeout(loop *l, void *arg)
 	/* A change that came during the last try is a new announcement. */
 	if (j->serial != j->sent_serial) {
 		j->tries = 0;
-		send_notify(j);
+		request_send(j);
 	}
 }
 
@@ -251,9 +345,12 @@ static void on_reply(notify_job *j, int rcode)
 		 j->sent_serial, j->target, result);
 	j->tries = 0;
 	save(j, result);
-	/* Changes that came while this one was in flight go out now. */
+	/* Changes that came while this one was in flight go out now; a
+	 * retry of what was just acknowledged need not. */
 	if (j->serial != j->sent_serial)
-		send_notify(j);
+		request_send(j);
+	else
+		dequeue(j);
 }
 
 static void on_readable(loop *l, int fd, uint32_t events, void *arg)
@@ -301,6 +398,8 @@ int notify_new(struct dns_server *s, notifier **out, ax_errinfo *ei)
 	if (n == NULL)
 		return AX_ENOMEM;
 	n->srv = s;
+	n->mtokens = burst_mtokens(n);
+	n->refilled_at = loop_now(s->lp);
 	n->by_key = strmap_new();
 	n->by_zone = strmap_new();
 	n->in_flight = strmap_new();
@@ -320,6 +419,7 @@ int notify_new(struct dns_server *s, notifier **out, ax_errinfo *ei)
 
 static void job_free(notifier *n, notify_job *j)
 {
+	dequeue(j);
 	loop_cancel(n->srv->lp, j->timer);
 	snap_unref(j->snap);
 	free(j);
@@ -332,6 +432,7 @@ void notify_free(notifier *n)
 	for (size_t i = 0; i < n->njobs; i++)
 		job_free(n, n->jobs[i]);
 	free(n->jobs);
+	loop_cancel(n->srv->lp, n->pace_timer);
 	strmap_free(n->by_key);
 	strmap_free(n->by_zone);
 	strmap_free(n->in_flight);
@@ -484,7 +585,7 @@ void notify_zone(notifier *n, const struct zone_entry *z)
 		 * rather than after the longer and longer waits. */
 		if (!j->waiting || j->tries > 1) {
 			j->tries = 0;
-			send_notify(j);
+			request_send(j);
 		}
 	}
 cleanup:

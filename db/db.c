@@ -125,25 +125,78 @@ int db_user_version(db *d)
 	return v;
 }
 
+/* Inside a batch, a transaction is a savepoint of the batch's one. */
+static int nested_begin(db *d)
+{
+	int rc = db_exec(d, "SAVEPOINT nested");
+
+	if (rc == AX_OK)
+		d->nest++;
+	return rc;
+}
+
 int db_begin(db *d)
 {
-	return db_exec(d, "BEGIN IMMEDIATE");
+	return d->batch ? nested_begin(d) : db_exec(d, "BEGIN IMMEDIATE");
 }
 
 int db_begin_read(db *d)
 {
-	return db_exec(d, "BEGIN");
+	return d->batch ? nested_begin(d) : db_exec(d, "BEGIN");
 }
 
 int db_commit(db *d)
 {
-	return db_exec(d, "COMMIT");
+	int rc;
+
+	if (!d->batch)
+		return db_exec(d, "COMMIT");
+	if (d->nest == 0)
+		return AX_EINVAL;
+	if ((rc = db_exec(d, "RELEASE nested")) == AX_OK)
+		d->nest--;
+	return rc;
 }
 
 void db_rollback(db *d)
 {
+	if (d->batch) {
+		if (d->nest > 0) {
+			db_exec(d, "ROLLBACK TO nested");
+			db_exec(d, "RELEASE nested");
+			d->nest--;
+		}
+		return;
+	}
 	if (!sqlite3_get_autocommit(d->conn))
 		db_exec(d, "ROLLBACK");
+}
+
+int db_batch_begin(db *d)
+{
+	int rc;
+
+	if (d->batch)
+		return AX_EINVAL;
+	if ((rc = db_exec(d, "BEGIN IMMEDIATE")) == AX_OK) {
+		d->batch = true;
+		d->nest = 0;
+	}
+	return rc;
+}
+
+int db_batch_end(db *d)
+{
+	int rc;
+
+	if (!d->batch)
+		return AX_EINVAL;
+	while (d->nest > 0)      /* left open by mistake: not kept */
+		db_rollback(d);
+	d->batch = false;
+	if ((rc = db_exec(d, "COMMIT")) != AX_OK)
+		db_rollback(d);
+	return rc;
 }
 
 int db_integrity_check(db *d)

@@ -46,6 +46,14 @@ int db_begin_read(db *d);
 int db_commit(db *d);
 void db_rollback(db *d);
 
+/* Many small transactions as one (the start-up load of every zone): takes
+ * the write lock once (BEGIN IMMEDIATE); until db_batch_end, db_begin,
+ * db_begin_read, db_commit and db_rollback work on savepoints inside it,
+ * so each unit still commits or rolls back on its own, and db_batch_end
+ * commits them all with one sync. */
+int db_batch_begin(db *d);
+int db_batch_end(db *d);
+
 /* Runs PRAGMA integrity_check; AX_OK when it answers "ok". */
 int db_integrity_check(db *d);
 

@@ -3,6 +3,7 @@
 #ifndef AXFRD_DB_INTERNAL_H
 #define AXFRD_DB_INTERNAL_H
 
+#include <stdbool.h>
 #include <sqlite3.h>
 
 #include "db.h"
@@ -22,6 +23,8 @@ struct db {
 	char *path;      /* as opened, for logs */
 	db_cached_stmt cache[DB_STMT_CACHE];
 	int ncache;
+	bool batch;      /* inside db_batch_begin: transactions are savepoints */
+	int nest;        /* savepoints open inside the batch */
 };
 
 /* Converts a SQLite result code to an ax_err once, here. */

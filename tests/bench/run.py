@@ -615,6 +615,58 @@ def axfrd_tiny_store(s, names, ctx, r):
     s.args = axfrd_args()
 
 
+def axfrd_fanout(s, names, ctx, r):
+    """A start that must announce every zone: the store's NOTIFY state is
+    set back to "nothing acknowledged" (as after the secondaries were
+    unreachable), so axfrd owes each of the zones one NOTIFY. Measures
+    start -> last zone answers, how long until the sink has had a NOTIFY
+    for every zone (none lost), how many it got (retries would show as
+    more than one per zone), and the highest rate over any second
+    (paced: at most notify-rate, 1000/s by default, plus its tenth of a
+    second of burst)."""
+    subprocess.run([peers.find_tool("sqlite3"), s.db,
+                    "UPDATE notify_state SET acked_serial = NULL;"], check=True)
+    want = set(n.lower() for n in names)
+    mark = ctx.sink.mark()
+    s.start()
+    t0 = s.t_spawn
+    t_last = s.wait_zone(names[-1], ctx.startup_timeout, interval=0.002)
+    deadline = time.monotonic() + ctx.startup_timeout
+    while time.monotonic() < deadline:
+        got = set(z for _, z in ctx.sink.since(mark))
+        if want <= got:
+            break
+        time.sleep(0.5)
+    ev = ctx.sink.since(mark)
+    time.sleep(2.0)                 # anything more (retries, duplicates)?
+    ev_all = ctx.sink.since(mark)
+    s.stop(timeout=120)
+    got = set(z for _, z in ev)
+    times = sorted(t for t, _ in ev_all)
+    count = {}
+    for _, z in ev_all:
+        count[z] = count.get(z, 0) + 1
+    twice = sorted(z for z, c in count.items() if c > 1)
+    peak, j = 0, 0
+    for i in range(len(times)):
+        while times[i] - times[j] > 1.0:
+            j += 1
+        peak = max(peak, i - j + 1)
+    r["fanout"] = {"zones": len(want), "notified_zones": len(got & want),
+                   "lost": len(want - got), "notifies": len(ev_all),
+                   "last_zone_s": t_last,
+                   "complete_s": (max(t for t, _ in ev) - t0) if ev else None,
+                   "first_s": (times[0] - t0) if times else None,
+                   "peak_per_s": peak, "notified_more_than_once": twice[:20]}
+    log("  axfrd fan-out start: last zone answers after %.2f s; NOTIFYs for %d of %d zones "
+        "(%d lost), %d NOTIFYs in all, the last %.1f s after the start; at most %d in any "
+        "second" % (t_last, len(got & want), len(want), len(want - got), len(ev_all),
+                    r["fanout"]["complete_s"] or -1, peak))
+    if twice:
+        log("  axfrd fan-out: %d zones got more than one NOTIFY, first: %s"
+            % (len(twice), ", ".join(twice[:5])))
+
+
 def step_startup(ctx):
     tiny = ctx.zones["tiny"]
     with open(os.path.join(tiny, "zones.txt")) as f:
@@ -659,6 +711,8 @@ def step_startup(ctx):
                     "%.2f s; memory %s; NOTIFYs received until 1 s later: %d (%d zones)"
                     % (LABELS[name], i + 1, t_last, len(probe) - 1, t_all, mem, notifies,
                        distinct))
+            if name == "axfrd":
+                axfrd_fanout(s, names, ctx, r)
         except Exception as e:      # noqa: BLE001
             r["error"] = "%s: %s" % (type(e).__name__, e)
             log("  %s FAILED: %s" % (LABELS[name], r["error"]))
@@ -979,6 +1033,14 @@ def derive(res):
             d[name]["start_zones"] = s["zones"]
             if "setup_s" in s:
                 d[name]["start_setup_s"] = s["setup_s"]
+            if "fanout" in s:
+                fo = s["fanout"]
+                d[name]["fo_last_s"] = fo["last_zone_s"]
+                d[name]["fo_complete_s"] = fo["complete_s"]
+                d[name]["fo_lost"] = fo["lost"]
+                d[name]["fo_notifies"] = fo["notifies"]
+                d[name]["fo_peak"] = fo["peak_per_s"]
+                d[name]["fo_zones"] = fo["zones"]
         a = res.get("api", {}).get(name, {})
         for c_ in (1, 8):
             if "writes_%d" % c_ in a:
@@ -1064,6 +1126,15 @@ def report(ctx, meta):
     row("start-up with %s zones: start -> last zone (and 200 others) answer, s (median)"
         % "{:,}".format(n_start or 0), "start_s", "%.2f", better="lower")
     row("  peak memory after start-up, MiB", "start_mem", "%.0f", better="lower")
+    row("  axfrd, a start owing every zone a NOTIFY: start -> last zone answers, s",
+        "fo_last_s", "%.2f", better="lower", only=("axfrd",))
+    row("    start -> the sink has a NOTIFY for every zone, s", "fo_complete_s", "%.1f",
+        better="lower", only=("axfrd",))
+    row("    zones never notified (lost)", "fo_lost", "%d", better="0", only=("axfrd",))
+    row("    NOTIFYs received (one per zone: no retries)", "fo_notifies", "%d",
+        only=("axfrd",))
+    row("    most NOTIFYs in any one second (notify-rate 1000 + a burst of 100)", "fo_peak",
+        "%d", better="paced", only=("axfrd",))
     row("API single-record writes/s, 1 client", "w1", better="higher", only=("pdns", "axfrd"))
     row("API single-record writes/s, 8 clients", "w8", better="higher", only=("pdns", "axfrd"))
     row("API write returned -> BIND secondary answers, median ms", "lat_med", "%.1f",
@@ -1128,6 +1199,13 @@ def report(ctx, meta):
              else ax["start_s"] < 5,
              "%s s with %s zones" % (fmt(ax.get("start_s"), "%.2f"),
                                      "{:,}".format(ax.get("start_zones") or 0))),
+        goal("100,000 zones with secondary DNS enabled: NOTIFY fan-out paced, none lost",
+             None if ax.get("fo_lost") is None or (ax.get("fo_zones") or 0) < 100000
+             else ax["fo_lost"] == 0 and ax["fo_peak"] <= 1100 + 50,
+             "a start owing all %s zones a NOTIFY: %s lost, at most %s per second, all sent "
+             "%s s after the start" % ("{:,}".format(ax.get("fo_zones") or 0),
+                                       fmt(ax.get("fo_lost"), "%d"), fmt(ax.get("fo_peak"), "%d"),
+                                       fmt(ax.get("fo_complete_s"), "%.1f"))),
     ]
     errors = []
     for step, per in ctx.results.items():

@@ -18,6 +18,13 @@ while the last try is in flight is still announced. Both targets of a
 zone are notified. A NOTIFY not yet acknowledged is sent again after a
 restart (SIGTERM), without a new change; an acknowledged one is not.
 
+Pacing (SPEC: "NOTIFY fan-out paced, none lost"): with --notify-rate R,
+a restart that finds 60 zones whose serial no target has acknowledged
+announces every one of them, once, at no more than R per second (plus
+the saved-up tenth of a second), in the order queued; /metrics shows the
+queue while it drains and 0 after. A change to a zone whose NOTIFY is
+waiting in the queue goes out with the newest serial, still once.
+
 Point 2: POST /v1/zones/{zone}/notify sends at once and reports per target
 ("acknowledged", answered true, ms; "no reply", answered false); 409 for a
 zone without notify targets, 404 for an unknown zone.
@@ -539,6 +546,89 @@ class TestNotifyRestart(DaemonTestCase):
         time.sleep(1.5)
         self.assertEqual(len(pending.notifies("pending.restart.test", since=t_start)), n,
                          "still retried after an acknowledgement")
+
+
+class TestNotifyPacing(DaemonTestCase):
+
+    RATE = 20
+    ZONES = 60
+
+    def metric(self, d, name):
+        st, _, text = d.request("GET", "/metrics", token=None)
+        self.assertEqual(st, 200)
+        for ln in (text if isinstance(text, str) else text.decode()).splitlines():
+            if ln.startswith(name + " "):
+                return float(ln.split()[1])
+        raise AssertionError("no %s in /metrics" % name)
+
+    def test_start_up_fan_out_is_paced_and_complete(self):
+        # Every zone's NOTIFY goes unanswered (one try): nothing is
+        # acknowledged when the daemon stops.
+        d = self.start_daemon(args=["--notify-retries", "1", "--notify-timeout", "100",
+                                    "--serial-policy", "increment",
+                                    "--db-synchronous", "normal"])
+        f = FakeSecondary("silent").start()
+        self.addCleanup(f.stop)
+        zones = ["z%02d.pace.test" % i for i in range(self.ZONES)]
+        for z in zones:
+            create_zone(d, z)
+            set_notify_targets(d, z, [f.target])
+        serials = {z: zone_serial(d, z) for z in zones}
+        got, ok = f.wait(lambda g: set(serials) <= {r.zone.rstrip(".") for r in g}, 10)
+        self.assertTrue(ok, "not every zone was announced before the restart")
+        time.sleep(0.5)          # each NOTIFY given up (100 ms), and stored
+        self.assertEqual(d.stop(), 0, d.log_text())
+
+        # Restart at RATE per second, the target answering now.
+        f.mode = "ack"
+        d.args = [a for a in d.args] + ["--notify-rate", str(self.RATE)]
+        since = time.monotonic()
+        d.start()
+        self.assertGreater(self.metric(d, "axfrd_notify_queued"), 0,
+                           "nothing waits in the queue right after the start: not paced")
+        # A change while the fan-out drains: its zone is announced once,
+        # with the new serial (it waited in the queue or had gone out).
+        last = zones[-1]
+        add_record(d, last, "late", "A", "192.0.2.77")
+        serials[last] = zone_serial(d, last)
+
+        def complete(g):
+            seen = {(r.zone.rstrip("."), r.serial) for r in g if r.t >= since}
+            return all((z, s) in seen for z, s in serials.items())
+        got, ok = f.wait(complete, 3 * self.ZONES / self.RATE + 10)
+        self.assertTrue(ok, "lost NOTIFYs: zones never announced with their serial: %r\n%s"
+                        % (sorted(z for z, s in serials.items()
+                                  if (z, s) not in {(r.zone.rstrip("."), r.serial)
+                                                    for r in got if r.t >= since}),
+                           "\n".join(d.stderr_lines[-30:])))
+        time.sleep(0.5)
+        got = [r for r in f.notifies(since=since)]
+        per_zone = {}
+        for r in got:
+            per_zone.setdefault(r.zone.rstrip("."), []).append(r.serial)
+        for z in zones[:-1]:
+            self.assertEqual(per_zone.get(z), [serials[z]],
+                             "zone %s: want one NOTIFY of serial %d, got %r"
+                             % (z, serials[z], per_zone.get(z)))
+        # the changed zone: its new serial once (the old one at most once,
+        # when it had already left the queue)
+        self.assertEqual(per_zone[last].count(serials[last]), 1, per_zone[last])
+        self.assertLessEqual(len(per_zone[last]), 2, per_zone[last])
+        # the rate: in any window of w seconds at most RATE*w + the burst
+        # (RATE/10) + 2 for the jitter of receiving
+        times = sorted(r.t for r in got)
+        burst = max(self.RATE // 10, 1)
+        for i in range(len(times)):
+            for j in range(i + 1, len(times)):
+                w = times[j] - times[i]
+                self.assertLessEqual(j - i + 1, self.RATE * w + burst + 2,
+                                     "%d NOTIFYs within %.3f s: faster than %d/s"
+                                     % (j - i + 1, w, self.RATE))
+        span = times[-1] - times[0]
+        self.assertGreaterEqual(span, (len(times) - burst) / self.RATE * 0.8,
+                                "%d NOTIFYs in %.2f s" % (len(times), span))
+        _, ok = f.wait(lambda g: self.metric(d, "axfrd_notify_queued") == 0, 5)
+        self.assertTrue(ok, "the queue did not drain")
 
 
 if __name__ == "__main__":

@@ -1001,6 +1001,56 @@ static void test_transactions(void **state)
 	db_close(d);
 }
 
+/* A batch: units inside it are savepoints (each kept or rolled back on
+ * its own), nothing is visible to another connection before
+ * db_batch_end, and after it the store is back to plain transactions. */
+static void test_batch(void **state)
+{
+	char *path = path_in(*state, "batch.db");
+	db_options o = opts(0);
+	ax_errinfo ei;
+	db *d = NULL;
+	int64_t kept, rolled, later;
+	db_account a;
+
+	memset(&ei, 0, sizeof(ei));
+	assert_int_equal(db_open(path, &o, &d, &ei), AX_OK);
+	assert_int_equal(db_batch_begin(d), AX_OK);
+	assert_int_equal(db_batch_begin(d), AX_EINVAL);   /* not nested */
+	assert_int_equal(db_begin(d), AX_OK);
+	assert_int_equal(db_account_create(d, "kept", false, NOW, &kept), AX_OK);
+	assert_int_equal(db_commit(d), AX_OK);
+	assert_int_equal(db_begin(d), AX_OK);
+	assert_int_equal(db_account_create(d, "rolled", false, NOW, &rolled), AX_OK);
+	db_rollback(d);
+	db_rollback(d);          /* nothing open: nothing happens */
+	assert_int_equal(db_commit(d), AX_EINVAL);
+	assert_int_equal(db_begin_read(d), AX_OK);
+	assert_int_equal(db_account_get(d, kept, &a), AX_OK);
+	assert_int_equal(db_account_get(d, rolled, &a), AX_ENOTFOUND);
+	db_rollback(d);
+	/* another connection sees none of it yet */
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM accounts WHERE name = 'kept'"), 0);
+	assert_int_equal(db_batch_end(d), AX_OK);
+	assert_int_equal(db_batch_end(d), AX_EINVAL);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM accounts WHERE name = 'kept'"), 1);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM accounts WHERE name = 'rolled'"), 0);
+	/* a unit left open inside the batch is not kept */
+	assert_int_equal(db_batch_begin(d), AX_OK);
+	assert_int_equal(db_begin(d), AX_OK);
+	assert_int_equal(db_account_create(d, "open", false, NOW, &later), AX_OK);
+	assert_int_equal(db_batch_end(d), AX_OK);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM accounts WHERE name = 'open'"), 0);
+	/* plain transactions again */
+	assert_int_equal(db_begin(d), AX_OK);
+	assert_int_equal(db_account_create(d, "after", false, NOW, &later), AX_OK);
+	assert_int_equal(db_commit(d), AX_OK);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM accounts WHERE name = 'after'"), 1);
+	assert_int_equal(db_integrity_check(d), AX_OK);
+	db_close(d);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1027,6 +1077,8 @@ int main(void)
 		cmocka_unit_test(test_records_update_delete),
 		cmocka_unit_test(test_journal),
 		cmocka_unit_test(test_transactions),
+		cmocka_unit_test_setup_teardown(test_batch, tmpdir_setup,
+						tmpdir_teardown),
 	};
 
 	log_set_level(LOG_LVL_WARN);
