@@ -14,6 +14,10 @@ void xfr_policy_clear(xfr_policy *p)
 		return;
 	free(p->acl);
 	/* The secret must not linger in freed memory. */
+	if (p->key != NULL) {
+		explicit_bzero(p->key, sizeof(*p->key));
+		free(p->key);
+	}
 	memset(p, 0, sizeof(*p));
 }
 

@@ -23,12 +23,12 @@
 /* A zone as the DNS side serves it. */
 typedef struct zone_entry {
 	char *name;                   /* normalized, no trailing dot */
-	uint8_t apex[WIRE_NAME_MAX];  /* lower-case wire form (the hash key) */
 	size_t apex_len;
 	int64_t id;
 	snap *snap;                   /* current export */
 	xfr_policy policy;            /* who may transfer */
 	struct zone_entry *next;      /* hash chain */
+	uint8_t apex[];               /* lower-case wire form (the hash key) */
 } zone_entry;
 
 typedef struct tcp_conn tcp_conn;

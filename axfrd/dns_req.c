@@ -88,7 +88,7 @@ static bool xfr_allowed(const zone_entry *z, const dns_query *q,
 	if (!acl_match(z->policy.acl, z->policy.nacl, peer))
 		why = "address not allowed";
 	else if (z->policy.require_tsig &&
-		 (!rep->tsig_on || strcasecmp(rep->tsig.key.name, z->policy.key.name) != 0))
+		 (!rep->tsig_on || strcasecmp(rep->tsig.key.name, z->policy.key->name) != 0))
 		why = "the zone requires its TSIG key";
 	if (why == NULL)
 		return true;

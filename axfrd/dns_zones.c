@@ -79,17 +79,21 @@ static zone_entry *zone_add(dns_server *s, const char *name)
 	zone_entry *z;
 	size_t k;
 
+	uint8_t apex[WIRE_NAME_MAX];
+	size_t apex_len;
+
 	if (s->nzones >= s->nbuckets / 2 && grow_table(s) != AX_OK)
 		return NULL;
-	if ((z = calloc(1, sizeof(*z))) == NULL || (z->name = strdup(name)) == NULL ||
-	    !wire_name_from_text(name, z->apex, &z->apex_len)) {
-		if (z != NULL)
-			free(z->name);
+	if (!wire_name_from_text(name, apex, &apex_len) ||
+	    (z = calloc(1, sizeof(*z) + apex_len)) == NULL)
+		return NULL;
+	if ((z->name = strdup(name)) == NULL) {
 		free(z);
 		return NULL;
 	}
-	for (size_t i = 0; i < z->apex_len; i++)
-		z->apex[i] = (uint8_t)tolower(z->apex[i]);
+	z->apex_len = apex_len;
+	for (size_t i = 0; i < apex_len; i++)
+		z->apex[i] = (uint8_t)tolower(apex[i]);
 	k = name_hash(z->apex, z->apex_len) & (s->nbuckets - 1);
 	z->next = s->buckets[k];
 	s->buckets[k] = z;
@@ -343,6 +347,26 @@ static bool reload_derived(dns_server *s, zone_entry *z)
 	return rc == AX_OK;
 }
 
+/* Sends the NOTIFY of the zone's new serial as soon as the store has it,
+ * before the (for a large zone, many milliseconds of) work to serve it;
+ * see notify_zone_early. True when one went out. */
+static bool announce_early(dns_server *s, zone_entry *z)
+{
+	db_zone row = {0};
+	snap *soa = NULL;
+	bool sent = false;
+
+	if (db_zone_get(s->d, -1, z->name, &row) == AX_OK && row.id == z->id &&
+	    row.soa.serial != snap_serial(z->snap) && (soa = snap_new(z->name)) != NULL &&
+	    snap_set_soa(soa, &row.soa) == AX_OK && snap_finish(soa) == AX_OK) {
+		notify_zone_early(s->notify, z, soa);
+		sent = true;
+	}
+	snap_unref(soa);
+	db_zone_clear(&row);
+	return sent;
+}
+
 int dns_zone_reload(dns_server *s, const char *name, bool full)
 {
 	uint8_t apex[WIRE_NAME_MAX];
@@ -354,6 +378,7 @@ int dns_zone_reload(dns_server *s, const char *name, bool full)
 	if (!wire_name_from_text(name, apex, &apex_len))
 		return AX_EINVAL;
 	z = dns_zone_exact(s, apex, apex_len);
+	bool early = z != NULL && z->snap != NULL && announce_early(s, z);
 	if (!full && z != NULL && z->snap != NULL && reload_derived(s, z))
 		return AX_OK;
 	rc = build_export(s, name, &ex);
@@ -374,6 +399,10 @@ int dns_zone_reload(dns_server *s, const char *name, bool full)
 		log_err("dns", "zone %s: cannot load: %s; still serving the previous "
 			"version", name, ax_strerror(rc));
 		export_result_clear(&ex);
+		/* The serial announced early is not served: the targets are
+		 * told the one that is, so the new one counts as news later. */
+		if (early)
+			notify_zone(s->notify, z);
 		return rc;
 	}
 	install(s, z, ex.snap, NULL);

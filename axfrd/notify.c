@@ -24,13 +24,11 @@
 /* One (zone, target) pair. */
 typedef struct notify_job {
 	struct notifier *owner;
-	int64_t zone_id;
-	char zone[256];
-	uint8_t apex[WIRE_NAME_MAX];
-	size_t apex_len;
+	int64_t zone_id;          /* the zone's name and apex: see snap */
 	struct sockaddr_storage addr;
 	char target[64];
-	snap *snap;               /* the version to announce (its SOA) */
+	snap *snap;               /* the version to announce (its SOA); set
+				   * from the job's creation on */
 	uint32_t serial;          /* = snap_serial(snap) */
 	bool acked;
 	uint32_t acked_serial;
@@ -120,6 +118,11 @@ void notify_target_text(const struct sockaddr_storage *ss, char *buf, size_t len
 	}
 }
 
+static const char *jzone(const notify_job *j)
+{
+	return snap_zone(j->snap);
+}
+
 /* Stores the job's state, so a restart carries on from it. */
 static void save(notify_job *j, const char *result)
 {
@@ -143,7 +146,7 @@ static void save(notify_job *j, const char *result)
 		}
 	}
 	if (db_notify_put(j->owner->srv->d, j->zone_id, &st) != AX_OK) {
-		log_err("notify", "zone %s: cannot store NOTIFY state of %s", j->zone,
+		log_err("notify", "zone %s: cannot store NOTIFY state of %s", jzone(j),
 			j->target);
 		return;
 	}
@@ -199,7 +202,7 @@ static void send_notify(notify_job *j)
 	len = notify_build(j->snap, j->id, buf, sizeof(buf));
 	if (len == 0 || fd < 0 ||
 	    sendto(fd, buf, len, 0, (struct sockaddr *)&j->addr, sl) < 0)
-		log_warn("notify", "zone %s: cannot send NOTIFY to %s: %s", j->zone,
+		log_warn("notify", "zone %s: cannot send NOTIFY to %s: %s", jzone(j),
 			 j->target, fd < 0 ? "no socket for its family" : strerror(errno));
 	metric_notify_sent();
 	j->waiting = true;
@@ -209,7 +212,7 @@ static void send_notify(notify_job *j)
 	/* Each wait doubles: notify-timeout, 2x, 4x, ... */
 	uint64_t wait = (uint64_t)n->srv->cfg->notify_timeout << (j->tries - 1 < 16 ? j->tries - 1 : 16);
 	j->timer = loop_after(n->srv->lp, wait, on_timeout, j);
-	log_debug("notify", "zone %s: NOTIFY serial %u to %s (try %d)", j->zone,
+	log_debug("notify", "zone %s: NOTIFY serial %u to %s (try %d)", jzone(j),
 		  j->serial, j->target, j->tries);
 	/* What a restart needs is the serial to announce: store it when it
 	 * changes, not on every send (a fan-out to many zones would be one
@@ -316,7 +319,7 @@ static void on_timeout(loop *l, void *arg)
 	flight_end(j);
 	metric_notify_failed();
 	log_warn("notify", "zone %s: no reply from %s to NOTIFY of serial %u after %d "
-		 "tries; giving up until the next change", j->zone, j->target,
+		 "tries; giving up until the next change", jzone(j), j->target,
 		 j->sent_serial, j->tries);
 	save(j, "no reply");
 	/* A change that came during the last try is a new announcement. */
@@ -341,7 +344,7 @@ static void on_reply(notify_job *j, int rcode)
 		 rcode == RCODE_REFUSED ? "refused" :
 		 rcode == RCODE_NOTAUTH ? "not authoritative" :
 		 rcode == RCODE_NOTIMP ? "not implemented" : "error reply");
-	log_info("notify", "zone %s: NOTIFY of serial %u to %s: %s", j->zone,
+	log_info("notify", "zone %s: NOTIFY of serial %u to %s: %s", jzone(j),
 		 j->sent_serial, j->target, result);
 	j->tries = 0;
 	save(j, result);
@@ -379,8 +382,10 @@ static void on_readable(loop *l, int fd, uint32_t events, void *arg)
 		if (!strmap_get(n->in_flight, key, &found))
 			continue;
 		notify_job *j = (notify_job *)(uintptr_t)found;
+		size_t alen;
+		const uint8_t *apex = snap_apex(j->snap, &alen);
 		if (addr_same((struct sockaddr *)&j->addr, (struct sockaddr *)&from, true) &&
-		    notify_is_reply(buf, (size_t)len, j->id, j->apex, j->apex_len, &rcode))
+		    notify_is_reply(buf, (size_t)len, j->id, apex, alen, &rcode))
 			on_reply(j, rcode);
 	}
 }
@@ -502,9 +507,6 @@ static notify_job *job_new(notifier *n, const struct zone_entry *z,
 	set_zone_first(n, z->id, j);
 	j->owner = n;
 	j->zone_id = z->id;
-	snprintf(j->zone, sizeof(j->zone), "%s", z->name);
-	memcpy(j->apex, z->apex, z->apex_len);
-	j->apex_len = z->apex_len;
 	j->addr = *addr;
 	snprintf(j->target, sizeof(j->target), "%s", target);
 	if (db_notify_get(n->srv->d, z->id, target, &st) == AX_OK) {
@@ -549,14 +551,16 @@ static void drop_jobs(notifier *n, int64_t zone_id, char (*keep)[64], size_t nke
 	set_zone_first(n, zone_id, first);
 }
 
-void notify_zone(notifier *n, const struct zone_entry *z)
+/* Announces version v (its SOA) of zone z to its targets; prune drops
+ * the stored state of targets the zone no longer has. */
+static void announce(notifier *n, const struct zone_entry *z, snap *v, bool prune)
 {
 	struct sockaddr_storage *targets = NULL;
 	char (*names)[64] = NULL;
 	char **keep = NULL;
 	size_t nt = 0;
 
-	if (n == NULL || z->snap == NULL ||
+	if (n == NULL || v == NULL ||
 	    db_notify_targets(n->srv->d, z->id, &targets, &nt) != AX_OK)
 		return;
 	names = calloc(nt + 1, sizeof(*names));
@@ -568,14 +572,15 @@ void notify_zone(notifier *n, const struct zone_entry *z)
 		keep[i] = names[i];
 	}
 	drop_jobs(n, z->id, names, nt);
-	db_notify_prune(n->srv->d, z->id, keep, nt);
+	if (prune)
+		db_notify_prune(n->srv->d, z->id, keep, nt);
 	for (size_t i = 0; i < nt; i++) {
 		notify_job *j = job_find(n, z->id, names[i]);
 		if (j == NULL && (j = job_new(n, z, &targets[i], names[i])) == NULL)
 			continue;
 		snap_unref(j->snap);
-		j->snap = snap_ref(z->snap);
-		j->serial = snap_serial(z->snap);
+		j->snap = snap_ref(v);
+		j->serial = snap_serial(v);
 		if (j->acked && j->acked_serial == j->serial)
 			continue;          /* the target already knows */
 		/* The first change goes out at once. While its first try is in
@@ -592,6 +597,16 @@ cleanup:
 	free(names);
 	free(keep);
 	free(targets);
+}
+
+void notify_zone(notifier *n, const struct zone_entry *z)
+{
+	announce(n, z, z->snap, true);
+}
+
+void notify_zone_early(notifier *n, const struct zone_entry *z, snap *soa_only)
+{
+	announce(n, z, soa_only, false);
 }
 
 void notify_forget(notifier *n, int64_t zone_id)

@@ -36,6 +36,15 @@ void notify_free(notifier *n);
  * serves now to every target that has not acknowledged it. */
 void notify_zone(notifier *n, const struct zone_entry *z);
 
+/* Announces a new serial before its snapshot exists: soa_only (a
+ * finished snapshot holding just the new SOA) is committed in the store
+ * and about to be served. The caller builds and installs that version
+ * before the loop reads another request, so a secondary's SOA query or
+ * IXFR in answer to this NOTIFY finds it; notify_zone follows with the
+ * installed version. Nothing waits for the build (SPEC: only for the
+ * commit). */
+void notify_zone_early(notifier *n, const struct zone_entry *z, snap *soa_only);
+
 /* The zone is gone: stop notifying for it. */
 void notify_forget(notifier *n, int64_t zone_id);
 

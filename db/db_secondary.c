@@ -457,7 +457,8 @@ int db_xfr_policy(db *d, int64_t zone_id, xfr_policy *out)
 	rc = policy_acl(col_text(st, 0), zone_id, out);
 	if (rc == AX_OK && sqlite3_column_type(st, 1) != SQLITE_NULL) {
 		out->require_tsig = true;
-		rc = read_key(st, 1, &out->key);
+		rc = (out->key = malloc(sizeof(*out->key))) == NULL ? AX_ENOMEM :
+		     read_key(st, 1, out->key);
 	}
 	db_done(d, st);
 	if (rc != AX_OK)

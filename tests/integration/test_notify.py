@@ -38,7 +38,8 @@ import threading
 import time
 import unittest
 
-from dnsutil import AA, OP_NOTIFY, QR, TYPES, Message, class_daemon, name_to_wire
+from dnsutil import (AA, OP_NOTIFY, QR, TYPES, Message, class_daemon, name_to_wire,
+                     soa_serial_udp)
 from harness import DaemonTestCase, add_record, create_zone, q
 
 NOTIFY_TIMEOUT_MS = 200
@@ -99,6 +100,7 @@ class FakeSecondary:
     def __init__(self, mode="ack", host="127.0.0.1"):
         self.mode = mode
         self.host = host
+        self.on_notify = None     # called with each Received, before the reply
         self.received = []
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
@@ -152,8 +154,11 @@ class FakeSecondary:
                 msg = Message(data)
             except AssertionError:
                 continue
+            rec = Received(t, msg, peer)
+            if self.on_notify is not None:
+                self.on_notify(rec)
             with self._cond:
-                self.received.append(Received(t, msg, peer))
+                self.received.append(rec)
                 self._cond.notify_all()
             mode = self.mode
             out, via = None, self.sock
@@ -546,6 +551,50 @@ class TestNotifyRestart(DaemonTestCase):
         time.sleep(1.5)
         self.assertEqual(len(pending.notifies("pending.restart.test", since=t_start)), n,
                          "still retried after an acknowledgement")
+
+
+class TestNotifyEarly(DaemonTestCase):
+    """The NOTIFY of a change leaves as soon as the store has the new serial,
+    before the zone's next version is built (SPEC: a rebuild must not sit
+    between a write and its NOTIFY), and yet a secondary that asks for the
+    SOA the moment the NOTIFY arrives gets the new serial."""
+
+    def test_notify_before_build_and_soa_already_new(self):
+        d = self.start_daemon(args=["--log-level", "debug", "--serial-policy", "increment",
+                                    "--db-synchronous", "normal"])
+        f = FakeSecondary("ack").start()
+        self.addCleanup(f.stop)
+        zone = "early.notify.test"
+        create_zone(d, zone)
+        set_notify_targets(d, zone, [f.target])
+        settle(f, zone, zone_serial(d, zone))
+        asked = {}
+        f.on_notify = lambda r: asked.setdefault(r.serial, soa_serial_udp(d.dns_port, zone))
+        text = "".join("i%d 300 IN A 192.0.2.%d\n" % (i, i % 250 + 1) for i in range(2000))
+        steps = [
+            # one record: the next version is derived from the served one
+            lambda: add_record(d, zone, "one", "A", "192.0.2.1"),
+            # a whole file: the next version is built from the store
+            lambda: d.request("POST", "/v1/zones/%s/import" % zone, raw=text,
+                              content_type="text/dns"),
+        ]
+        for step in steps:
+            since = time.monotonic()
+            step()
+            serial = zone_serial(d, zone)
+            f.wait_serial(zone, serial, timeout=5, since=since)
+            lines = d.stderr_lines
+            sent = next((i for i, ln in enumerate(lines)
+                         if "zone %s: NOTIFY serial %d to" % (zone, serial) in ln), None)
+            served = next((i for i, ln in enumerate(lines)
+                           if "zone %s: serving serial %d" % (zone, serial) in ln), None)
+            self.assertIsNotNone(sent, "\n".join(lines[-20:]))
+            self.assertIsNotNone(served, "\n".join(lines[-20:]))
+            self.assertLess(sent, served, "the NOTIFY of serial %d waited for the new "
+                            "version:\n%s" % (serial, "\n".join(lines[-20:])))
+            self.assertEqual(asked.get(serial), serial,
+                             "a SOA query sent on receipt of the NOTIFY of %d got %r"
+                             % (serial, asked.get(serial)))
 
 
 class TestNotifyPacing(DaemonTestCase):

@@ -504,6 +504,7 @@ static void test_xfr_policy_empty(void **state)
 	assert_int_equal(p.nacl, 0);
 	assert_null(p.acl);
 	assert_false(p.require_tsig);
+	assert_null(p.key);
 	sockaddr4(&sa, "127.0.0.1");
 	assert_false(acl_match(p.acl, p.nacl, (struct sockaddr *)&sa));
 	xfr_policy_clear(&p);
@@ -526,6 +527,7 @@ static void test_xfr_policy(void **state)
 	assert_int_equal(db_xfr_policy(fx->d, fx->zone_id, &p), AX_OK);
 	assert_int_equal(p.nacl, 3);
 	assert_false(p.require_tsig);
+	assert_null(p.key);
 	sockaddr4(&a4, "192.0.2.77");
 	assert_true(acl_match(p.acl, p.nacl, (struct sockaddr *)&a4));
 	sockaddr4(&a4, "192.0.3.1");
@@ -541,10 +543,11 @@ static void test_xfr_policy(void **state)
 	assert_int_equal(db_secondary_put(fx->d, &s), AX_OK);
 	assert_int_equal(db_xfr_policy(fx->d, fx->zone_id, &p), AX_OK);
 	assert_true(p.require_tsig);
-	assert_string_equal(p.key.name, "xfr.example.");
-	assert_string_equal(p.key.algorithm, "hmac-sha512");
-	assert_int_equal(p.key.secret_len, 64);
-	assert_int_equal(p.key.secret[63], 64);
+	assert_non_null(p.key);
+	assert_string_equal(p.key->name, "xfr.example.");
+	assert_string_equal(p.key->algorithm, "hmac-sha512");
+	assert_int_equal(p.key->secret_len, 64);
+	assert_int_equal(p.key->secret[63], 64);
 	xfr_policy_clear(&p);
 
 	/* deleted: refuses everybody again */
@@ -552,6 +555,7 @@ static void test_xfr_policy(void **state)
 	assert_int_equal(db_xfr_policy(fx->d, fx->zone_id, &p), AX_OK);
 	assert_int_equal(p.nacl, 0);
 	assert_false(p.require_tsig);
+	assert_null(p.key);
 	xfr_policy_clear(&p);
 	db_secondary_clear(&s);
 }

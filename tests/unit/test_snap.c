@@ -222,11 +222,123 @@ static void test_digest_ignores_order_and_serial(void **state)
 	snap_unref(s3);
 }
 
+/* The canonical key of an owner, as RFC 4034 6.1 orders names: labels
+ * from the root, lower case, each ended by a 0 byte. */
+static size_t test_key(const uint8_t *name, uint8_t *key)
+{
+	size_t starts[128], nl = 0, k = 0;
+
+	for (size_t i = 0; name[i] != 0; i += (size_t)name[i] + 1)
+		starts[nl++] = i;
+	while (nl-- > 0) {
+		for (size_t j = 1; j <= name[starts[nl]]; j++) {
+			uint8_t c = name[starts[nl] + j];
+			key[k++] = (uint8_t)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+		}
+		key[k++] = 0;
+	}
+	return k;
+}
+
+static int canonical_cmp(const snap *s, const snap_rr *a, const snap_rr *b)
+{
+	uint8_t ka[WIRE_NAME_MAX], kb[WIRE_NAME_MAX];
+	size_t la = test_key(snap_bytes(s, a->owner), ka);
+	size_t lb = test_key(snap_bytes(s, b->owner), kb);
+	int c = memcmp(ka, kb, la < lb ? la : lb);
+
+	if (c != 0 || la != lb)
+		return c != 0 ? c : la < lb ? -1 : 1;
+	if (a->type != b->type)
+		return a->type < b->type ? -1 : 1;
+	c = memcmp(snap_bytes(s, a->rdata), snap_bytes(s, b->rdata),
+		   a->rdlen < b->rdlen ? a->rdlen : b->rdlen);
+	return c != 0 ? c : (int)a->rdlen - (int)b->rdlen;
+}
+
+/* 30,000 records (with duplicates, equal keys, runs already in order and
+ * in reverse) come out in canonical order, each once, whatever the order
+ * they were added in. */
+static void test_sort_is_canonical(void **state)
+{
+	enum { N = 30000, NAMES = 400 };
+	static const char *const labels[] = {"a", "B", "c-1", "www", "Mail", "x", "_srv",
+					     "zz", "A0", "m"};
+	char names[NAMES][64];
+	uint8_t owner[WIRE_NAME_MAX], rd[32];
+	size_t *order = malloc(N * sizeof(*order));
+	unsigned seed = 12345;
+	zf_soa soa = soa_of(7);
+	snap *s[3];
+
+	(void)state;
+	assert_non_null(order);
+	for (int i = 0; i < NAMES; i++) {
+		seed = seed * 1103515245u + 12345u;
+		int depth = 1 + (int)(seed >> 16) % 3;
+		names[i][0] = 0;
+		for (int k = 0; k < depth; k++) {
+			seed = seed * 1103515245u + 12345u;
+			strcat(names[i], labels[(seed >> 16) % 10]);
+			strcat(names[i], ".");
+		}
+		strcat(names[i], "example.com.");
+	}
+	for (int v = 0; v < 3; v++) {
+		s[v] = snap_new("example.com");
+		assert_non_null(s[v]);
+		assert_int_equal(snap_set_soa(s[v], &soa), AX_OK);
+	}
+	for (size_t i = 0; i < N; i++)
+		order[i] = i;
+	for (size_t i = N - 1; i > 0; i--) {   /* a shuffle for the first */
+		seed = seed * 1103515245u + 12345u;
+		size_t j = (seed >> 8) % (i + 1), t = order[i];
+		order[i] = order[j];
+		order[j] = t;
+	}
+	for (int v = 0; v < 3; v++) {
+		for (size_t k = 0; k < N; k++) {
+			/* shuffled, in order, reversed */
+			size_t i = v == 0 ? order[k] : v == 1 ? k : N - 1 - k;
+			unsigned h = (unsigned)i * 2654435761u;
+			size_t olen, rdlen = 1 + (h >> 7) % 8;
+			uint16_t type = (uint16_t)(1 + (h >> 3) % 3);
+			assert_true(wire_name_from_text(names[(h >> 11) % NAMES], owner, &olen));
+			for (size_t b = 0; b < rdlen; b++)
+				rd[b] = (uint8_t)((h >> (b * 3)) % 5);  /* few values: duplicates */
+			assert_int_equal(snap_add(s[v], owner, olen, type, 300, rd, rdlen), AX_OK);
+		}
+		assert_int_equal(snap_finish(s[v]), AX_OK);
+	}
+	assert_true(snap_count(s[0]) < N);       /* duplicates went */
+	assert_true(snap_count(s[0]) > N / 4);
+	for (int v = 0; v < 3; v++) {
+		assert_int_equal(snap_count(s[v]), snap_count(s[0]));
+		for (size_t i = 0; i + 1 < snap_count(s[v]); i++)
+			assert_true(canonical_cmp(s[v], snap_at(s[v], i), snap_at(s[v], i + 1)) < 0);
+		for (size_t i = 0; i < snap_count(s[v]); i++) {
+			const snap_rr *a = snap_at(s[v], i), *b = snap_at(s[0], i);
+			assert_int_equal(a->owner_len, b->owner_len);
+			assert_memory_equal(snap_bytes(s[v], a->owner), snap_bytes(s[0], b->owner),
+					    a->owner_len);
+			assert_int_equal(a->type, b->type);
+			assert_int_equal(a->rdlen, b->rdlen);
+			assert_memory_equal(snap_bytes(s[v], a->rdata), snap_bytes(s[0], b->rdata),
+					    a->rdlen);
+		}
+	}
+	for (int v = 0; v < 3; v++)
+		snap_unref(s[v]);
+	free(order);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_derived_equals_full_build),
 		cmocka_unit_test(test_digest_ignores_order_and_serial),
+		cmocka_unit_test(test_sort_is_canonical),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
