@@ -264,6 +264,7 @@ void dns_free(dns_server *s)
 	free(s->pending);
 	pthread_mutex_destroy(&s->mu);
 	free(s->scratch);
+	free(s->xfr_batch);
 	db_close(s->d);
 	free(s);
 }

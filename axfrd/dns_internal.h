@@ -59,6 +59,8 @@ struct dns_server {
 	struct alias_resolver *alias;  /* ALIAS target resolution */
 	struct notifier *notify;       /* outgoing NOTIFY */
 	uint8_t *scratch;              /* 64 KiB for answers before copying */
+	uint8_t *xfr_batch;            /* transfer messages written ahead, sent */
+	size_t xfr_batch_cap;          /* with one send() (dns_tcp.c) */
 };
 
 /* The outcome of one request. */

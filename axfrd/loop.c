@@ -38,7 +38,7 @@ struct loop {
 	loop_handle *live;       /* handles not deleted yet */
 };
 
-static uint64_t clock_ms(void)
+uint64_t loop_clock_ms(void)
 {
 	struct timespec ts;
 
@@ -56,7 +56,7 @@ loop *loop_new(void)
 		free(l);
 		return NULL;
 	}
-	l->now = clock_ms();
+	l->now = loop_clock_ms();
 	return l;
 }
 
@@ -183,7 +183,7 @@ loop_timer *loop_after(loop *l, uint64_t ms, loop_timer_fn fn, void *arg)
 	}
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return NULL;
-	t->when = clock_ms() + ms;
+	t->when = loop_clock_ms() + ms;
 	t->seq = l->seq++;
 	t->fn = fn;
 	t->arg = arg;
@@ -229,7 +229,7 @@ static int run_timers(loop *l)
 		else if (t->drop != NULL)
 			t->drop(t->arg);
 		free(t);
-		l->now = clock_ms();
+		l->now = loop_clock_ms();
 	}
 	return -1;
 }
@@ -240,7 +240,7 @@ int loop_run(loop *l)
 
 	l->stop = false;
 	while (!l->stop) {
-		l->now = clock_ms();
+		l->now = loop_clock_ms();
 		int wait = run_timers(l);
 		if (l->stop)
 			break;
@@ -251,7 +251,7 @@ int loop_run(loop *l)
 			log_err("loop", "epoll_wait: %s", strerror(errno));
 			return -1;
 		}
-		l->now = clock_ms();
+		l->now = loop_clock_ms();
 		for (int i = 0; i < n; i++) {
 			loop_handle *h = evs[i].data.ptr;
 			if (!h->dead)

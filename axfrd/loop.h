@@ -45,6 +45,11 @@ void loop_cancel(loop *l, loop_timer *t);
 /* Milliseconds of a monotonic clock, as of the current round. */
 uint64_t loop_now(const loop *l);
 
+/* The monotonic clock now, in ms (loop_now is the time the current
+ * round of callbacks began: a long transfer written in one callback
+ * needs this to measure itself). */
+uint64_t loop_clock_ms(void);
+
 /* Runs until loop_stop. Returns 0, or -1 when epoll fails. */
 int loop_run(loop *l);
 void loop_stop(loop *l);

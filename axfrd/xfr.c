@@ -275,6 +275,26 @@ long xfr_next(xfr_cursor *c, uint8_t *out, size_t max)
 	return (long)b.len;
 }
 
+void xfr_save(const xfr_cursor *c, xfr_mark *m)
+{
+	m->phase = (int)c->phase;
+	m->index = c->index;
+	m->step = c->step;
+	m->pos = c->pos;
+	m->records = c->records;
+	m->messages = c->messages;
+}
+
+void xfr_restore(xfr_cursor *c, const xfr_mark *m)
+{
+	c->phase = (enum xfr_phase)m->phase;
+	c->index = m->index;
+	c->step = m->step;
+	c->pos = m->pos;
+	c->records = m->records;
+	c->messages = m->messages;
+}
+
 /* Makes room for need more bytes at the end of the buffer. */
 static int blob_grow(uint8_t **buf, size_t len, size_t *cap, size_t need)
 {

@@ -52,6 +52,18 @@ xfr_cursor *xfr_ixfr_current(const dns_query *q, snap *s);
  */
 long xfr_next(xfr_cursor *c, uint8_t *out, size_t max);
 
+/* Where a cursor stands between two messages. A caller that wrote
+ * messages ahead and could not send them restores the mark taken before
+ * the first unsent one, and xfr_next writes the same messages again. */
+typedef struct xfr_mark {
+	int phase;
+	size_t index, step, pos, records;
+	unsigned messages;
+} xfr_mark;
+
+void xfr_save(const xfr_cursor *c, xfr_mark *m);
+void xfr_restore(xfr_cursor *c, const xfr_mark *m);
+
 /* Keeps bytes free at the end of every following message (for the
  * TSIG record the caller appends: see tsig_space). */
 void xfr_set_reserve(xfr_cursor *c, size_t bytes);

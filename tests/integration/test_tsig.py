@@ -14,7 +14,8 @@ import unittest
 
 from dnsutil import (BADKEY, BADSIG, BADTIME, NOERROR, TsigKey, class_daemon, dig,
                      export_record_lines, export_text, import_zone, make_query, parse,
-                     set_secondary, tcp_query, tsig_sign, tsig_verify_stream, udp_query,
+                     set_secondary, tcp_connect, tcp_query, tsig_sign, tsig_verify_stream,
+                     udp_query,
                      wait_serial, xfr, zone_serial)
 from harness import add_record, create_zone
 
@@ -123,6 +124,24 @@ class TestTsig(unittest.TestCase):
             self.assertLessEqual(len(m.raw), 16384, "a signed message over 16 KiB")
         self.assertEqual(len(msgs.records()),
                          len(export_record_lines(export_text(self.d, "signed.test"))) + 1)
+
+    def test_every_message_signed_slow_reader(self):
+        """The same over a socket that takes 4 KiB at a time: messages the
+        socket did not take are signed again when they are written again,
+        and the chain of MACs (each over the previous one) still holds."""
+        s = tcp_connect(self.d.dns_port, rcvbuf=4096, mss=1200, timeout=10)
+        try:
+            msgs = xfr(self.d.dns_port, "signed.test", key=self.key256, sock=s,
+                       read_size=4096, read_delay=0.0005, timeout=60)
+        finally:
+            s.close()
+        self.assertEqual(msgs.rcode, NOERROR, msgs[0])
+        self.assertGreater(len(msgs), 3, "a multi-message transfer")
+        self.assertEqual(tsig_verify_stream(msgs, self.key256, msgs.request_mac), [])
+        rrs = [(r.name.lower(), r.type, r.rdata) for r in msgs.records()]
+        self.assertEqual(len(rrs), len(export_record_lines(export_text(self.d,
+                                                                       "signed.test"))) + 1)
+        self.assertEqual(len(set(rrs[1:-1])), len(rrs) - 2, "a record came twice")
 
     def test_hmac_sha512(self):
         res = dig(self.d.dns_port, "-y", self.key512.dig_arg(), "sha512.test", "AXFR",

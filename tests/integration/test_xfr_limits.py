@@ -169,6 +169,25 @@ class TestManyTransfers(ServingMixin, unittest.TestCase):
                 s.close()
         self.assertServing()
 
+    def test_slow_reader_gets_the_same_messages(self):
+        """Messages are written ahead and sent several at a time; what a
+        full socket does not take is written again later. A reader that
+        takes 4 KiB at a time must get exactly the messages a fast one
+        gets: none lost, none twice, the same boundaries."""
+        fast = xfr(self.d.dns_port, "huge.test", timeout=30)
+        s = tcp_connect(self.d.dns_port, src="127.0.23.1", rcvbuf=4096, mss=1200, timeout=10)
+        try:
+            slow = xfr(self.d.dns_port, "huge.test", sock=s, read_size=4096,
+                       read_delay=0.0005, timeout=60)
+        finally:
+            s.close()
+        check_full(self, slow, self.n_huge)
+        self.assertGreater(len(fast), 20, "a transfer of many messages")
+        self.assertEqual(len(slow), len(fast))
+        for i, (a, b) in enumerate(zip(fast, slow)):
+            self.assertEqual(a.raw[2:], b.raw[2:], "message %d differs (id aside)" % i)
+        self.assertServing()
+
     def test_slow_steady_reader_outlives_idle_timeout(self):
         """Timeouts measure progress, not total time: a transfer that takes
         about twice the idle timeout but makes progress completes."""
