@@ -256,14 +256,38 @@ bool wb_header(wbuf *b, uint16_t id, uint16_t flags, uint16_t qd, uint16_t an,
 	       wb_u16(b, an) && wb_u16(b, ns) && wb_u16(b, ar);
 }
 
-/* FNV-1a over a suffix, chained from the suffix that follows it. */
+/* The hash of a name suffix: its first label (length byte included) over
+ * the hash of the rest. Eight bytes per multiply rather than one: this
+ * runs for every label of every name of a transfer. Equal hashes are
+ * still compared byte by byte (suffix_at), so only speed depends on it. */
 static uint32_t suffix_hash(const uint8_t *label, uint32_t next)
 {
-	uint32_t h = next ^ 2166136261u;
+	const uint64_t k = 0xff51afd7ed558ccdull;
+	uint64_t h = ((uint64_t)next << 32 | next) ^ 0x9e3779b97f4a7c15ull, w;
+	size_t n = (size_t)label[0] + 1;
 
-	for (size_t i = 0; i <= label[0]; i++)
-		h = (h ^ label[i]) * 16777619u;
-	return h ? h : 1;
+	for (; n >= 8; n -= 8, label += 8) {
+		memcpy(&w, label, 8);
+		h = (h ^ w) * k;
+	}
+	/* The last 0..7 bytes as two overlapping loads (no byte loop, and
+	 * no copy into a word that is read back at once: that stalls). */
+	if (n >= 4) {
+		uint32_t a, b;
+		memcpy(&a, label, 4);
+		memcpy(&b, label + n - 4, 4);
+		w = (uint64_t)a << 32 | b;
+	} else if (n >= 2) {
+		uint16_t a, b;
+		memcpy(&a, label, 2);
+		memcpy(&b, label + n - 2, 2);
+		w = (uint64_t)a << 16 | b;
+	} else {
+		w = n ? label[0] : 0;
+	}
+	h = (h ^ w ^ n) * k;
+	uint32_t r = (uint32_t)(h >> 32) ^ (uint32_t)h;
+	return r ? r : 1;
 }
 
 /* True when the (possibly compressed) name in the message at off is

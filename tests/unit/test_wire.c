@@ -334,6 +334,46 @@ static void test_wb_compression_round_trip(void **state)
 	assert_int_equal(mem[offs[5] + 1], offs[1]);
 }
 
+/* Every label length (the suffix hash reads labels in 8-, 4-, 2- and
+ * 1-byte pieces): a name written again is a bare pointer to its first
+ * copy, and a name that differs from it in any one byte is not taken
+ * for it; every name reads back as written. */
+static void test_wb_compression_every_label_length(void **state)
+{
+	(void)state;
+	for (size_t len = 1; len <= 63; len++) {
+		for (size_t pos = 0; pos < len; pos++) {
+			char base[80], other[80], *names[3];
+			size_t offs[3];
+			uint8_t mem[1024];
+			char text[300];
+			wcomp comp;
+			wbuf b;
+
+			for (size_t i = 0; i < len; i++)
+				base[i] = (char)('a' + i % 26);
+			memcpy(base + len, ".example.com", 13);
+			memcpy(other, base, sizeof(base));
+			other[pos] = other[pos] == 'z' ? 'y' : 'z';
+			names[0] = base;
+			names[1] = other;
+			names[2] = base;
+			wb_init(&b, mem, sizeof(mem), &comp);
+			put_records(&b, (const char *const *)names, 3, offs);
+			for (int i = 0; i < 3; i++) {
+				char want[90];
+				snprintf(want, sizeof(want), "%s.", names[i]);
+				assert_true(read_text(mem, b.len, offs[i], text, NULL));
+				assert_string_equal(text, want);
+			}
+			/* the different name shares only ".example.com" */
+			assert_int_equal(mem[offs[1]], len);
+			assert_int_equal(mem[offs[2]], 0xc0);
+			assert_int_equal(mem[offs[2] + 1], offs[0]);
+		}
+	}
+}
+
 static void test_wb_case_sensitive(void **state)
 {
 	uint8_t mem[512], name[WIRE_NAME_MAX];
@@ -510,6 +550,7 @@ int main(void)
 		cmocka_unit_test(test_name_compare),
 		cmocka_unit_test(test_wb_bounds),
 		cmocka_unit_test(test_wb_compression_round_trip),
+		cmocka_unit_test(test_wb_compression_every_label_length),
 		cmocka_unit_test(test_wb_case_sensitive),
 		cmocka_unit_test(test_wb_rollback),
 		cmocka_unit_test(test_wb_no_pointer_past_16k),
