@@ -317,13 +317,22 @@ static bool do_read(tcp_conn *c)
 	return true;
 }
 
+/* Bytes one connection may send per turn of the loop: a reader that keeps
+ * up would otherwise get a whole transfer in one callback (27 MB, tens of
+ * milliseconds) while queries, NOTIFYs and other transfers wait. */
+#define WRITE_TURN (512u << 10)
+
 static bool do_write(tcp_conn *c)
 {
+	size_t before = c->xfr_bytes;
+
 	for (;;) {
 		if (c->outoff == c->outlen) {
 			c->outlen = c->outoff = 0;
 			if (c->rep.xfr == NULL)
 				return true;
+			if (c->xfr_bytes - before >= WRITE_TURN)
+				return true;   /* EPOLLOUT brings it back next turn */
 			int rc = send_xfr_batch(c);
 			if (rc < 0)
 				return false;

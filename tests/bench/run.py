@@ -1307,7 +1307,13 @@ def report(ctx, meta):
         "- Start-up: every zone allows transfers to 127.0.0.1 and NOTIFYs a sink on "
         "127.0.0.1 that acknowledges (axfrd: secondary DNS enabled on every zone, created "
         "through the API with db-synchronous normal for the set-up only); time from the "
-        "spawn until the last zone and 200 random others answer their SOA over UDP.",
+        "spawn until the last zone and 200 random others answer their SOA over UDP. "
+        "axfrd's starts find every serial acknowledged (nothing to send); one more start "
+        "finds none acknowledged (`acked_serial` cleared in its store, as after the "
+        "secondaries were unreachable), so it owes each of the 100,000 zones a NOTIFY: "
+        "the sink counts the zones it heard from (lost = the rest), all NOTIFYs (more than "
+        "one per zone would be retries) and the most in any one second (default "
+        "notify-rate 1000/s).",
         "- API: zones without secondaries for writes/s (PowerDNS: PATCH of one new A RRset, "
         "its defaults: gsqlite3, SOA-EDIT-API DEFAULT, API rectify; axfrd: POST of one A "
         "record, db-synchronous full); for the latency a second zone with a BIND 9 secondary "
