@@ -32,6 +32,7 @@ zone without notify targets, 404 for an unknown zone.
 FakeSecondary is also used by test_alias_refresh and test_metrics.
 """
 
+import re
 import socket
 import struct
 import threading
@@ -583,6 +584,8 @@ class TestNotifyEarly(DaemonTestCase):
             step()
             serial = zone_serial(d, zone)
             f.wait_serial(zone, serial, timeout=5, since=since)
+            # the daemon's log is read by another thread: wait for the line
+            d.wait_log(re.escape("zone %s: serving serial %d" % (zone, serial)), timeout=10)
             lines = d.stderr_lines
             sent = next((i for i, ln in enumerate(lines)
                          if "zone %s: NOTIFY serial %d to" % (zone, serial) in ln), None)
