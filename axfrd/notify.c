@@ -290,7 +290,10 @@ static void request_send(notify_job *j)
 	if (j->queued)
 		return;
 	refill(n);
-	if (n->q_head == NULL && n->mtokens >= 1000) {
+	/* During the start-up load nothing would read the replies until the
+	 * load ends, and the retry timers would fire first: queue, and let
+	 * the loop send once it runs. */
+	if (n->q_head == NULL && n->mtokens >= 1000 && !n->srv->loading) {
 		n->mtokens -= 1000;
 		send_notify(j);
 		return;

@@ -1131,7 +1131,7 @@ def report(ctx, meta):
     row("    start -> the sink has a NOTIFY for every zone, s", "fo_complete_s", "%.1f",
         better="lower", only=("axfrd",))
     row("    zones never notified (lost)", "fo_lost", "%d", better="0", only=("axfrd",))
-    row("    NOTIFYs received (one per zone: no retries)", "fo_notifies", "%d",
+    row("    NOTIFYs received (more than one per zone: retries)", "fo_notifies", "%d",
         only=("axfrd",))
     row("    most NOTIFYs in any one second (notify-rate 1000 + a burst of 100)", "fo_peak",
         "%d", better="paced", only=("axfrd",))
