@@ -131,6 +131,15 @@ static void xfr_done(tcp_conn *c)
  */
 #define XFR_BATCH 4
 
+/* The saved TSIG states hold the key: wiped before the memory goes. */
+static void free_tsigs(tsig_ctx *t)
+{
+	if (t != NULL) {
+		explicit_bzero(t, XFR_BATCH * sizeof(*t));
+		free(t);
+	}
+}
+
 /* -1: the connection was closed; 0: the socket is full; 1: all sent. */
 static int send_xfr_batch(tcp_conn *c)
 {
@@ -164,7 +173,7 @@ static int send_xfr_batch(tcp_conn *c)
 			tsigs[k] = c->rep.tsig;
 		long n = dns_xfr_next(s, &c->rep, s->xfr_batch + total + 2, max);
 		if (n < 0) {
-			free(tsigs);
+			free_tsigs(tsigs);
 			conn_close(c, "transfer failed");
 			return -1;
 		}
@@ -178,7 +187,7 @@ static int send_xfr_batch(tcp_conn *c)
 		ends[k] = total;
 	}
 	if (k == 0) {                 /* nothing was left to write */
-		free(tsigs);
+		free_tsigs(tsigs);
 		xfr_done(c);
 		return 1;
 	}
@@ -186,7 +195,7 @@ static int send_xfr_batch(tcp_conn *c)
 		sent = send(c->fd, s->xfr_batch, total, MSG_NOSIGNAL);
 	while (sent < 0 && errno == EINTR);
 	if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-		free(tsigs);
+		free_tsigs(tsigs);
 		conn_close(c, strerror(errno));
 		return -1;
 	}
@@ -205,7 +214,7 @@ static int send_xfr_batch(tcp_conn *c)
 		/* Message i went out in part: keep its rest, write the ones
 		 * after it again later. */
 		if (!out_room(c, ends[i] - (size_t)sent)) {
-			free(tsigs);
+			free_tsigs(tsigs);
 			conn_close(c, "out of memory");
 			return -1;
 		}
@@ -222,7 +231,7 @@ static int send_xfr_batch(tcp_conn *c)
 			c->rep.tsig = tsigs[counted];
 		ended = false;
 	}
-	free(tsigs);
+	free_tsigs(tsigs);
 	bytes = counted == 0 ? 0 : ends[counted - 1] - 2 * counted;
 	c->xfr_msgs += counted;
 	c->xfr_bytes += bytes;
