@@ -666,16 +666,18 @@ class TestNotifyPacing(DaemonTestCase):
         # when it had already left the queue)
         self.assertEqual(per_zone[last].count(serials[last]), 1, per_zone[last])
         self.assertLessEqual(len(per_zone[last]), 2, per_zone[last])
-        # the rate: in any window of w seconds at most RATE*w + the burst
-        # (RATE/10) + 2 for the jitter of receiving
+        # the rate: in any window of w >= 0.5 s at most RATE*w + the burst
+        # (RATE/10), with 0.3 s more for this receiving thread's delays
+        # (a late thread stamps several messages at once)
         times = sorted(r.t for r in got)
         burst = max(self.RATE // 10, 1)
         for i in range(len(times)):
             for j in range(i + 1, len(times)):
                 w = times[j] - times[i]
-                self.assertLessEqual(j - i + 1, self.RATE * w + burst + 2,
-                                     "%d NOTIFYs within %.3f s: faster than %d/s"
-                                     % (j - i + 1, w, self.RATE))
+                if w >= 0.5:
+                    self.assertLessEqual(j - i + 1, self.RATE * (w + 0.3) + burst,
+                                         "%d NOTIFYs within %.3f s: faster than %d/s"
+                                         % (j - i + 1, w, self.RATE))
         span = times[-1] - times[0]
         self.assertGreaterEqual(span, (len(times) - burst) / self.RATE * 0.8,
                                 "%d NOTIFYs in %.2f s" % (len(times), span))
