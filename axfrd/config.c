@@ -104,6 +104,28 @@ static int check_addr_list(const char *key, const char *value, ax_errinfo *ei)
 	return AX_OK;
 }
 
+/* A list of ADDR:PORT / [V6ADDR]:PORT (port 0: the port of dns-listen). */
+static int check_listen_list(const char *key, const char *value, ax_errinfo *ei)
+{
+	char item[300];
+	config_addr a;
+	size_t n = 0;
+
+	for (const char *p = value; *p != '\0'; ) {
+		size_t len = strcspn(p, ",");
+		if (config_list_item(p, len, item, sizeof(item))) {
+			if (config_parse_addr(item, &a) != AX_OK)
+				return ax_fail(ei, AX_EINVAL, key, "%s: '%s' is not ADDR:PORT "
+					       "or [IPV6ADDR]:PORT", key, item);
+			if (++n > CONFIG_MAX_LISTEN_ALSO)
+				return ax_fail(ei, AX_EINVAL, key, "%s: at most %d addresses",
+					       key, CONFIG_MAX_LISTEN_ALSO);
+		}
+		p += len + (p[len] == ',');
+	}
+	return AX_OK;
+}
+
 static int check_host(const char *key, const char *value, ax_errinfo *ei)
 {
 	return value[0] == '\0' ? AX_OK : check_one_host(key, value, false, ei);
@@ -144,6 +166,10 @@ static const opt_def opts[] = {
 	 "REST API address:port (port 0 picks a free port)", NULL},
 	{"dns-listen", OPT_ADDR, O(dns_listen), 0, 0, "127.0.0.1:5353",
 	 "DNS address:port, UDP and TCP (port 0 picks a free port)", NULL},
+	{"dns-listen-also", OPT_STR, O(dns_listen_also), 0, 0, "",
+	 "more DNS addresses, comma-separated ADDR:PORT or [IPV6ADDR]:PORT (port 0: "
+	 "the port of dns-listen), for example [::1]:0 to answer on both families",
+	 check_listen_list},
 	{"resolver", OPT_ADDR, O(resolver), 0, 0, "127.0.0.1:53",
 	 "resolver address:port for ALIAS targets and sync checks", NULL},
 	{"log-level", OPT_STR, O(log_level), 0, 0, "info",

@@ -23,6 +23,7 @@ typedef struct config {
 	char *db;                      /* SQLite database path */
 	config_addr api_listen;        /* REST API */
 	config_addr dns_listen;        /* DNS (UDP and TCP) */
+	char *dns_listen_also;         /* more DNS addresses, comma-separated */
 	config_addr resolver;          /* upstream resolver for ALIAS/checks */
 	char *log_level;               /* error, warn, info, debug */
 	char *db_synchronous;          /* full or normal */
@@ -82,5 +83,8 @@ bool config_list_item(const char *p, size_t len, char *out, size_t outlen);
 
 /* Parses "ADDR:PORT" / "[ADDR]:PORT" (port 0 allowed). */
 int config_parse_addr(const char *s, config_addr *out);
+
+/* Most addresses dns-listen-also may name. */
+#define CONFIG_MAX_LISTEN_ALSO 8
 
 #endif

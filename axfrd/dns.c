@@ -2,6 +2,7 @@
  * of zones the API changed. */
 #include "dns.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -77,6 +78,52 @@ static int open_sockets(dns_server *s, ax_errinfo *ei)
 	}
 	return ax_fail(ei, AX_EIO, "dns-listen", "cannot listen on %s: %s", a->text,
 		       strerror(errno));
+}
+
+/* The dns-listen-also addresses, each on its own port or (port 0) on the
+ * port of dns-listen. */
+static int open_also(dns_server *s, ax_errinfo *ei)
+{
+	const char *list = s->cfg->dns_listen_also ? s->cfg->dns_listen_also : "";
+	char item[300];
+
+	for (const char *p = list; *p != '\0'; ) {
+		size_t len = strcspn(p, ",");
+		if (config_list_item(p, len, item, sizeof(item))) {
+			struct dns_listener *l = &s->also[s->nalso];
+			if (s->nalso == CONFIG_MAX_LISTEN_ALSO ||
+			    config_parse_addr(item, &l->addr) != AX_OK)
+				return ax_fail(ei, AX_EINVAL, "dns-listen-also",
+					       "dns-listen-also: '%s' is not usable", item);
+			uint16_t want = ntohs(l->addr.ss.ss_family == AF_INET ?
+					      ((struct sockaddr_in *)&l->addr.ss)->sin_port :
+					      ((struct sockaddr_in6 *)&l->addr.ss)->sin6_port);
+			l->port = want ? want : s->port;
+			l->udp_fd = bind_socket(&l->addr, SOCK_DGRAM, l->port);
+			l->tcp_fd = l->udp_fd < 0 ? -1 :
+				    bind_socket(&l->addr, SOCK_STREAM, l->port);
+			s->nalso++;
+			if (l->udp_fd < 0 || l->tcp_fd < 0)
+				return ax_fail(ei, AX_EIO, "dns-listen-also",
+					       "dns-listen-also: cannot listen on %s (port %u): %s", item,
+					       l->port, strerror(errno));
+		}
+		p += len + (p[len] == ',');
+	}
+	return AX_OK;
+}
+
+void dns_log_listeners(const dns_server *s)
+{
+	for (size_t i = 0; i < s->nalso; i++) {
+		char host[INET6_ADDRSTRLEN];
+		const struct sockaddr_storage *ss = &s->also[i].addr.ss;
+		bool v6 = ss->ss_family == AF_INET6;
+		inet_ntop(ss->ss_family, v6 ? (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr :
+			  (const void *)&((const struct sockaddr_in *)ss)->sin_addr, host, sizeof(host));
+		log_info("dns", "also listening on dns://%s%s%s:%u", v6 ? "[" : "", host,
+			 v6 ? "]" : "", s->also[i].port);
+	}
 }
 
 static void on_udp(loop *l, int fd, uint32_t events, void *arg)
@@ -194,6 +241,13 @@ static int open_events(dns_server *s, ax_errinfo *ei)
 	s->sweep = loop_after(s->lp, 1000, dns_tcp_sweep, s);
 	if (!s->sig_h || !s->ev_h || !s->udp_h || !s->tcp_h || !s->sweep)
 		return AX_ENOMEM;
+	for (size_t i = 0; i < s->nalso; i++) {
+		struct dns_listener *l = &s->also[i];
+		l->udp_h = loop_add(s->lp, l->udp_fd, EPOLLIN, on_udp, s);
+		l->tcp_h = loop_add(s->lp, l->tcp_fd, EPOLLIN, dns_tcp_accept, s);
+		if (!l->udp_h || !l->tcp_h)
+			return AX_ENOMEM;
+	}
 	return AX_OK;
 }
 
@@ -220,7 +274,7 @@ int dns_start(const config *cfg, dns_server **out, uint16_t *port,
 	pthread_mutex_init(&s->mu, NULL);
 	if ((rc = export_opts_from_config(cfg, &s->eo, ei)) != AX_OK ||
 	    (rc = db_open(cfg->db, &opt, &s->d, ei)) != AX_OK ||
-	    (rc = open_sockets(s, ei)) != AX_OK)
+	    (rc = open_sockets(s, ei)) != AX_OK || (rc = open_also(s, ei)) != AX_OK)
 		goto fail;
 	if ((s->lp = loop_new()) == NULL || (s->scratch = malloc(65535)) == NULL) {
 		rc = AX_ENOMEM;
@@ -258,6 +312,12 @@ void dns_free(dns_server *s)
 	for (int *fd = &s->udp_fd; fd <= &s->ev_fd; fd++)
 		if (*fd >= 0)
 			close(*fd);
+	for (size_t i = 0; i < s->nalso; i++) {
+		if (s->also[i].udp_fd >= 0)
+			close(s->also[i].udp_fd);
+		if (s->also[i].tcp_fd >= 0)
+			close(s->also[i].tcp_fd);
+	}
 	dns_zones_free(s);
 	for (size_t i = 0; i < s->npending; i++)
 		free(s->pending[i].name);

@@ -13,10 +13,14 @@ typedef struct dns_server dns_server;
 
 /* Opens its own store connection, loads every zone, binds UDP and TCP on
  * cfg->dns_listen (port 0: a free port, the same for both; *port gets
- * it). cfg must outlive the server. SIGTERM and SIGINT must already be
+ * it) and on each of cfg->dns_listen_also. cfg must outlive the server. SIGTERM and SIGINT must already be
  * blocked in every thread: the server takes them through a signalfd. */
 int dns_start(const config *cfg, dns_server **out, uint16_t *port,
 	      ax_errinfo *ei);
+
+/* Logs the dns-listen-also addresses with the ports bound ("also
+ * listening on dns://ADDR:PORT"), after the caller's dns-listen line. */
+void dns_log_listeners(const dns_server *s);
 
 /* Thread-safe: asks the DNS thread to reload zone (normalized name).
  * Has the signature of api_change_fn; arg is the server. */

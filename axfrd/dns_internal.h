@@ -43,6 +43,14 @@ struct dns_server {
 	int udp_fd, tcp_fd, sig_fd, ev_fd;
 	loop_handle *udp_h, *tcp_h, *sig_h, *ev_h;
 	uint16_t port;
+	/* dns-listen-also: more addresses, each with UDP and TCP */
+	struct dns_listener {
+		config_addr addr;
+		uint16_t port;
+		int udp_fd, tcp_fd;
+		loop_handle *udp_h, *tcp_h;
+	} also[CONFIG_MAX_LISTEN_ALSO];
+	size_t nalso;
 	int signal;                   /* the signal that stopped the loop */
 	bool loading;                 /* in dns_zones_load_all */
 	/* Zones to reload, handed over under the mutex. */

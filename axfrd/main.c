@@ -171,6 +171,7 @@ int main(int argc, char **argv)
 	}
 	log_info("main", "store %s, schema version %d", cfg.db, db_schema_version());
 	log_listening("dns", "dns", &cfg.dns_listen, dns_port);
+	dns_log_listeners(dns);
 	log_listening("api", "http", &cfg.api_listen, port);
 	int sig = dns_run(dns);
 	log_info("main", "%s received, shutting down", strsignal(sig));

@@ -127,6 +127,29 @@ class TestConfig(DaemonTestCase):
         res, _ = self._check("api-listen = not-an-address\n")
         self._assert_rejected(res, "api-listen", 1)
 
+    def test_check_config_rejects_bad_listen_also(self):
+        res, _ = self._check("dns-listen-also = [::1]:0, nowhere\n")
+        self._assert_rejected(res, "dns-listen-also", 1)
+        self.assertIn("nowhere", res.stderr)
+        res, _ = self._check("dns-listen-also = " + ",".join(
+            "127.0.0.%d:0" % i for i in range(2, 11)) + "\n")
+        self._assert_rejected(res, "dns-listen-also", 1)
+
+    def test_start_fails_when_listen_also_is_taken(self):
+        busy = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        busy.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        self.addCleanup(busy.close)
+        d = Daemon(args=["--dns-listen-also", "127.0.0.1:%d" % busy.getsockname()[1]])
+        self.addCleanup(d.cleanup)
+        with self.assertRaises(DaemonExited) as cm:
+            d.start()
+        self.assertNotEqual(cm.exception.returncode, 0)
+        self.assertIn("dns-listen-also", cm.exception.stderr)
+        self.assertIn("cannot listen on 127.0.0.1:%d" % busy.getsockname()[1],
+                      cm.exception.stderr)
+
     def test_start_with_bad_config_fails(self):
         d = Daemon(config="log-level = loud\n")
         self.addCleanup(d.cleanup)

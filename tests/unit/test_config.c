@@ -146,7 +146,7 @@ static void test_defaults(void **state)
 static void test_has_key(void **state)
 {
 	(void)state;
-	const char *keys[] = {"db", "api-listen", "dns-listen", "resolver",
+	const char *keys[] = {"db", "api-listen", "dns-listen", "dns-listen-also", "resolver",
 			      "log-level", "db-synchronous", "db-busy-timeout",
 			      "serial-policy", "default-ttl", "soa-rname"};
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
@@ -453,6 +453,14 @@ static void test_validate(void **state)
 	expect_invalid("db", "");
 	expect_invalid("default-name-servers", "");
 	expect_invalid("default-name-servers", " , ");
+	expect_invalid("dns-listen-also", "::1");
+	expect_invalid("dns-listen-also", "[::1]:0, 127.0.0.1");
+	expect_invalid("dns-listen-also", "127.0.0.1:65536");
+	/* nine good addresses: one more than allowed */
+	expect_invalid("dns-listen-also", "127.0.0.1:1,127.0.0.1:2,127.0.0.1:3,127.0.0.1:4,"
+		       "127.0.0.1:5,127.0.0.1:6,127.0.0.1:7,127.0.0.1:8,127.0.0.1:9");
+	expect_valid("dns-listen-also", "127.0.0.1:1,127.0.0.1:2,127.0.0.1:3,127.0.0.1:4,"
+		     "127.0.0.1:5,127.0.0.1:6,127.0.0.1:7,127.0.0.1:8");
 
 	expect_valid("log-level", "error");
 	expect_valid("log-level", "warn");
@@ -461,6 +469,9 @@ static void test_validate(void **state)
 	expect_valid("serial-policy", "dateserial");
 	expect_valid("db-synchronous", "normal");
 	expect_valid("default-name-servers", "ns1.example.net, ns2.example.org");
+	expect_valid("dns-listen-also", "");
+	expect_valid("dns-listen-also", "[::1]:0");
+	expect_valid("dns-listen-also", " [::1]:0 , 127.0.0.2:5353 ");
 }
 
 /* The same through a file: the error names file:line and the key. */
