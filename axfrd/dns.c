@@ -54,14 +54,20 @@ static uint16_t bound_port(int fd)
 		     ((struct sockaddr_in6 *)&ss)->sin6_port);
 }
 
+/* The port a configured address names (0: any). */
+static uint16_t addr_port(const config_addr *a)
+{
+	return ntohs(a->ss.ss_family == AF_INET ?
+		     ((const struct sockaddr_in *)&a->ss)->sin_port :
+		     ((const struct sockaddr_in6 *)&a->ss)->sin6_port);
+}
+
 /* Binds UDP and TCP to the same port; with port 0 the kernel picks the
  * UDP port and TCP takes the same one (retried if it is busy). */
 static int open_sockets(dns_server *s, ax_errinfo *ei)
 {
 	const config_addr *a = &s->cfg->dns_listen;
-	uint16_t want = ntohs(a->ss.ss_family == AF_INET ?
-			      ((const struct sockaddr_in *)&a->ss)->sin_port :
-			      ((const struct sockaddr_in6 *)&a->ss)->sin6_port);
+	uint16_t want = addr_port(a);
 
 	for (int attempt = 0; attempt < 20; attempt++) {
 		s->udp_fd = bind_socket(a, SOCK_DGRAM, want);
@@ -95,10 +101,7 @@ static int open_also(dns_server *s, ax_errinfo *ei)
 			    config_parse_addr(item, &l->addr) != AX_OK)
 				return ax_fail(ei, AX_EINVAL, "dns-listen-also",
 					       "dns-listen-also: '%s' is not usable", item);
-			uint16_t want = ntohs(l->addr.ss.ss_family == AF_INET ?
-					      ((struct sockaddr_in *)&l->addr.ss)->sin_port :
-					      ((struct sockaddr_in6 *)&l->addr.ss)->sin6_port);
-			l->port = want ? want : s->port;
+			l->port = addr_port(&l->addr) ? addr_port(&l->addr) : s->port;
 			l->udp_fd = bind_socket(&l->addr, SOCK_DGRAM, l->port);
 			l->tcp_fd = l->udp_fd < 0 ? -1 :
 				    bind_socket(&l->addr, SOCK_STREAM, l->port);
