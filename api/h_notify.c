@@ -43,7 +43,7 @@ static json_t *outcomes_json(const notify_outcome *o, size_t n)
 
 	for (size_t i = 0; i < n; i++) {
 		char target[64];
-		notify_target_text(&o[i].target, target, sizeof(target));
+		addr_text(&o[i].target, target, sizeof(target));
 		json_t *t = json_pack("{s:s, s:s, s:b}", "target", target, "result",
 				      outcome_text(&o[i]), "answered", o[i].answered);
 		if (o[i].answered)

@@ -30,17 +30,12 @@ static json_t *system_json(const config *cfg)
 	char item[256], *norm;
 	json_t *j;
 
-	for (;;) {
-		size_t len = strcspn(p, ",");
-		if (config_list_item(p, len, item, sizeof(item)) &&
-		    api_host_name(item, "default-name-servers", &norm, NULL) == AX_OK) {
+	while (config_list_next(&p, item, sizeof(item))) {
+		if (api_host_name(item, "default-name-servers", &norm, NULL) == AX_OK) {
 			if (!db_strv_has(&ns, norm))
 				db_strv_push(&ns, norm);
 			free(norm);
 		}
-		if (p[len] == '\0')
-			break;
-		p += len + 1;
 	}
 	j = json_pack("{s:s, s:s, s:b, s:o, s:[]}", "id", "system", "name",
 		      "system", "system", 1, "name_servers", api_strv_json(&ns),

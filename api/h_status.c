@@ -53,15 +53,7 @@ typedef struct check {
 	int timeout;
 } check;
 
-static void set_port(struct sockaddr_storage *ss, uint16_t port)
-{
-	if (ss->ss_family == AF_INET)
-		((struct sockaddr_in *)ss)->sin_port = htons(port);
-	else
-		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
-}
-
-static void addr_text(const struct sockaddr_storage *ss, char *buf, size_t len)
+static void host_text(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
 	const void *a = ss->ss_family == AF_INET ?
 			(const void *)&((const struct sockaddr_in *)ss)->sin_addr :
@@ -178,7 +170,7 @@ static void step_resolve(check *c)
 		probe_records(&p[2 * i], 0, RR_A, take_addr, &a);
 		probe_records(&p[2 * i + 1], 0, RR_AAAA, take_addr, &a);
 		for (size_t k = 0; k < c->ns[i].naddr; k++)
-			set_port(&c->ns[i].addr[k], secondary_port(c, &c->ns[i].addr[k]));
+			addr_set_port(&c->ns[i].addr[k], secondary_port(c, &c->ns[i].addr[k]));
 	}
 	for (size_t i = 0; i < nanc; i++) {
 		name_acc na = {c->parent_ns, &c->nparent_ns, MAX_PARENT};
@@ -222,7 +214,7 @@ static void step_ask(check *c)
 	for (size_t i = first_parent; i < first_parent + c->nparent_ns; i++)
 		probe_records(&p[i], 0, RR_A, take_addr, &a);
 	for (size_t i = 0; i < c->nparent_addr; i++)
-		set_port(&c->parent_addr[i], (uint16_t)c->rq->ctx->cfg->check_port);
+		addr_set_port(&c->parent_addr[i], (uint16_t)c->rq->ctx->cfg->check_port);
 	free(p);
 }
 
@@ -314,7 +306,7 @@ static json_t *address_json(check *c, sec_server *s, size_t k, bool *in_sync)
 	db_xfr_log l;
 	json_t *j;
 
-	addr_text(&s->addr[k], addr, sizeof(addr));
+	host_text(&s->addr[k], addr, sizeof(addr));
 	*in_sync = s->answered[k] && serial_cmp(s->serial[k], c->zone.soa.serial) == 0;
 	j = json_pack("{s:s, s:b}", "address", addr, "in_sync", *in_sync);
 	json_object_set_new(j, "serial", s->answered[k] ?

@@ -210,13 +210,9 @@ static bool name_servers(api_req *rq, json_t *obj, char ***out, size_t *n,
 		const char *p = rq->ctx->cfg->default_name_servers;
 		if ((defaults = calloc(64, 256)) == NULL)
 			return false;
-		for (char *slot = defaults; cnt < 64; slot += 256) {
-			size_t len = strcspn(p, ",");
-			if (config_list_item(p, len, slot, 256))
-				items[cnt++] = slot;
-			if (p[len] == '\0')
-				break;
-			p += len + 1;
+		while (cnt < 64 && config_list_next(&p, defaults + cnt * 256, 256)) {
+			items[cnt] = defaults + cnt * 256;
+			cnt++;
 		}
 	}
 	*out = calloc(cnt + 1, sizeof(**out));

@@ -50,23 +50,10 @@ static int addr_entry(const char *in, const char *field, char **out,
 /* Writes "ADDR:PORT" or "[V6ADDR]:PORT" for a parsed address. */
 static int format_target(const struct sockaddr_storage *ss, char **out)
 {
-	char host[INET6_ADDRSTRLEN];
-	int n;
+	char text[INET6_ADDRSTRLEN + 8];
 
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *v4 = (const struct sockaddr_in *)ss;
-		inet_ntop(AF_INET, &v4->sin_addr, host, sizeof(host));
-		n = asprintf(out, "%s:%u", host, ntohs(v4->sin_port));
-	} else {
-		const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)ss;
-		inet_ntop(AF_INET6, &v6->sin6_addr, host, sizeof(host));
-		n = asprintf(out, "[%s]:%u", host, ntohs(v6->sin6_port));
-	}
-	if (n < 0) {
-		*out = NULL;
-		return AX_ENOMEM;
-	}
-	return AX_OK;
+	addr_text(ss, text, sizeof(text));
+	return (*out = strdup(text)) == NULL ? AX_ENOMEM : AX_OK;
 }
 
 static int target_entry(const char *in, const char *field, char **out,

@@ -117,6 +117,36 @@ bool acl_match(const acl_entry *acl, size_t n, const struct sockaddr *sa)
 	return false;
 }
 
+uint16_t addr_get_port(const struct sockaddr_storage *ss)
+{
+	return ntohs(ss->ss_family == AF_INET ?
+		     ((const struct sockaddr_in *)ss)->sin_port :
+		     ((const struct sockaddr_in6 *)ss)->sin6_port);
+}
+
+void addr_set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+}
+
+void addr_text(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *v4 = (const struct sockaddr_in *)ss;
+		inet_ntop(AF_INET, &v4->sin_addr, host, sizeof(host));
+		snprintf(buf, len, "%s:%u", host, ntohs(v4->sin_port));
+	} else {
+		const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)ss;
+		inet_ntop(AF_INET6, &v6->sin6_addr, host, sizeof(host));
+		snprintf(buf, len, "[%s]:%u", host, ntohs(v6->sin6_port));
+	}
+}
+
 bool addr_same(const struct sockaddr *a, const struct sockaddr *b, bool port)
 {
 	if (a->sa_family != b->sa_family)

@@ -49,6 +49,13 @@ int acl_parse(const char *text, const char *field, acl_entry *out,
  * is written without "/N"). */
 void acl_format(const acl_entry *e, char *buf, size_t len);
 
+/* The port of an AF_INET or AF_INET6 address, in host order; and set. */
+uint16_t addr_get_port(const struct sockaddr_storage *ss);
+void addr_set_port(struct sockaddr_storage *ss, uint16_t port);
+
+/* "ADDR:PORT" or "[V6ADDR]:PORT" (NOTIFY targets, listen addresses). */
+void addr_text(const struct sockaddr_storage *ss, char *buf, size_t len);
+
 /* True when a and b hold the same address (and, with port, the same
  * port). Families other than AF_INET and AF_INET6 never match. */
 bool addr_same(const struct sockaddr *a, const struct sockaddr *b, bool port);

@@ -92,15 +92,10 @@ static int check_addr_list(const char *key, const char *value, ax_errinfo *ei)
 	char item[300];
 	unsigned char buf[16];
 
-	for (const char *p = value; *p != '\0'; ) {
-		size_t len = strcspn(p, ",");
-		if (config_list_item(p, len, item, sizeof(item)) &&
-		    inet_pton(AF_INET, item, buf) != 1 &&
-		    inet_pton(AF_INET6, item, buf) != 1)
+	for (const char *p = value; config_list_next(&p, item, sizeof(item)); )
+		if (inet_pton(AF_INET, item, buf) != 1 && inet_pton(AF_INET6, item, buf) != 1)
 			return ax_fail(ei, AX_EINVAL, key,
 				       "%s: '%s' is not an IPv4 or IPv6 address", key, item);
-		p += len + (p[len] == ',');
-	}
 	return AX_OK;
 }
 
@@ -111,17 +106,13 @@ static int check_listen_list(const char *key, const char *value, ax_errinfo *ei)
 	config_addr a;
 	size_t n = 0;
 
-	for (const char *p = value; *p != '\0'; ) {
-		size_t len = strcspn(p, ",");
-		if (config_list_item(p, len, item, sizeof(item))) {
-			if (config_parse_addr(item, &a) != AX_OK)
-				return ax_fail(ei, AX_EINVAL, key, "%s: '%s' is not ADDR:PORT "
-					       "or [IPV6ADDR]:PORT", key, item);
-			if (++n > CONFIG_MAX_LISTEN_ALSO)
-				return ax_fail(ei, AX_EINVAL, key, "%s: at most %d addresses",
-					       key, CONFIG_MAX_LISTEN_ALSO);
-		}
-		p += len + (p[len] == ',');
+	for (const char *p = value; config_list_next(&p, item, sizeof(item)); ) {
+		if (config_parse_addr(item, &a) != AX_OK)
+			return ax_fail(ei, AX_EINVAL, key, "%s: '%s' is not ADDR:PORT "
+				       "or [IPV6ADDR]:PORT", key, item);
+		if (++n > CONFIG_MAX_LISTEN_ALSO)
+			return ax_fail(ei, AX_EINVAL, key, "%s: at most %d addresses",
+				       key, CONFIG_MAX_LISTEN_ALSO);
 	}
 	return AX_OK;
 }
@@ -142,16 +133,9 @@ static int check_host_list(const char *key, const char *value, ax_errinfo *ei)
 	size_t n = 0;
 	int rc;
 
-	for (const char *p = value; ; ) {
-		size_t len = strcspn(p, ",");
-		if (config_list_item(p, len, item, sizeof(item)) &&
-		    (rc = check_one_host(key, item, false, ei)) != AX_OK)
+	for (const char *p = value; config_list_next(&p, item, sizeof(item)); n++)
+		if ((rc = check_one_host(key, item, false, ei)) != AX_OK)
 			return rc;
-		n += item[0] != '\0';
-		if (p[len] == '\0')
-			break;
-		p += len + 1;
-	}
 	if (n == 0)
 		return ax_fail(ei, AX_EINVAL, key, "%s: at least one host name is needed",
 			       key);
@@ -449,16 +433,28 @@ int config_validate(const config *cfg, ax_errinfo *ei)
 	return AX_OK;
 }
 
-bool config_list_item(const char *p, size_t len, char *out, size_t outlen)
+bool config_list_next(const char **cursor, char *out, size_t outlen)
 {
-	while (len > 0 && isspace((unsigned char)*p)) {
-		p++;
-		len--;
+	const char *p = *cursor;
+
+	while (*p != '\0') {
+		size_t len = strcspn(p, ",");
+		const char *item = p;
+		p += len + (p[len] == ',');
+		while (len > 0 && isspace((unsigned char)*item)) {
+			item++;
+			len--;
+		}
+		while (len > 0 && isspace((unsigned char)item[len - 1]))
+			len--;
+		if (len > 0) {
+			snprintf(out, outlen, "%.*s", (int)len, item);
+			*cursor = p;
+			return true;
+		}
 	}
-	while (len > 0 && isspace((unsigned char)p[len - 1]))
-		len--;
-	snprintf(out, outlen, "%.*s", (int)len, p);
-	return len > 0;
+	*cursor = p;
+	return false;
 }
 
 void config_print_help(void)

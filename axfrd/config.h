@@ -77,9 +77,10 @@ void config_print_help(void);
 
 void config_free(config *cfg);
 
-/* Copies the item p[0..len) of a comma-separated list into out without
- * surrounding white space; false when it is empty. */
-bool config_list_item(const char *p, size_t len, char *out, size_t outlen);
+/* Walks a comma-separated list: copies its next non-empty item, without
+ * surrounding white space, into out and moves *cursor past it; false at
+ * the end of the list. Start with *cursor at the list's first byte. */
+bool config_list_next(const char **cursor, char *out, size_t outlen);
 
 /* Parses "ADDR:PORT" / "[ADDR]:PORT" (port 0 allowed). */
 int config_parse_addr(const char *s, config_addr *out);

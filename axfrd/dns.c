@@ -28,10 +28,7 @@ static int bind_socket(const config_addr *a, int type, uint16_t port)
 
 	if (fd < 0)
 		return -1;
-	if (ss.ss_family == AF_INET)
-		((struct sockaddr_in *)&ss)->sin_port = htons(port);
-	else
-		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
+	addr_set_port(&ss, port);
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (ss.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
@@ -50,16 +47,7 @@ static uint16_t bound_port(int fd)
 
 	if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0)
 		return 0;
-	return ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port :
-		     ((struct sockaddr_in6 *)&ss)->sin6_port);
-}
-
-/* The port a configured address names (0: any). */
-static uint16_t addr_port(const config_addr *a)
-{
-	return ntohs(a->ss.ss_family == AF_INET ?
-		     ((const struct sockaddr_in *)&a->ss)->sin_port :
-		     ((const struct sockaddr_in6 *)&a->ss)->sin6_port);
+	return addr_get_port(&ss);
 }
 
 /* Binds UDP and TCP to the same port; with port 0 the kernel picks the
@@ -67,7 +55,7 @@ static uint16_t addr_port(const config_addr *a)
 static int open_sockets(dns_server *s, ax_errinfo *ei)
 {
 	const config_addr *a = &s->cfg->dns_listen;
-	uint16_t want = addr_port(a);
+	uint16_t want = addr_get_port(&a->ss);
 
 	for (int attempt = 0; attempt < 20; attempt++) {
 		s->udp_fd = bind_socket(a, SOCK_DGRAM, want);
@@ -93,25 +81,20 @@ static int open_also(dns_server *s, ax_errinfo *ei)
 	const char *list = s->cfg->dns_listen_also ? s->cfg->dns_listen_also : "";
 	char item[300];
 
-	for (const char *p = list; *p != '\0'; ) {
-		size_t len = strcspn(p, ",");
-		if (config_list_item(p, len, item, sizeof(item))) {
-			struct dns_listener *l = &s->also[s->nalso];
-			if (s->nalso == CONFIG_MAX_LISTEN_ALSO ||
-			    config_parse_addr(item, &l->addr) != AX_OK)
-				return ax_fail(ei, AX_EINVAL, "dns-listen-also",
-					       "dns-listen-also: '%s' is not usable", item);
-			l->port = addr_port(&l->addr) ? addr_port(&l->addr) : s->port;
-			l->udp_fd = bind_socket(&l->addr, SOCK_DGRAM, l->port);
-			l->tcp_fd = l->udp_fd < 0 ? -1 :
-				    bind_socket(&l->addr, SOCK_STREAM, l->port);
-			s->nalso++;
-			if (l->udp_fd < 0 || l->tcp_fd < 0)
-				return ax_fail(ei, AX_EIO, "dns-listen-also",
-					       "dns-listen-also: cannot listen on %s (port %u): %s", item,
-					       l->port, strerror(errno));
-		}
-		p += len + (p[len] == ',');
+	for (const char *p = list; config_list_next(&p, item, sizeof(item)); ) {
+		struct dns_listener *l = &s->also[s->nalso];
+		if (s->nalso == CONFIG_MAX_LISTEN_ALSO ||
+		    config_parse_addr(item, &l->addr) != AX_OK)
+			return ax_fail(ei, AX_EINVAL, "dns-listen-also",
+				       "dns-listen-also: '%s' is not usable", item);
+		l->port = addr_get_port(&l->addr.ss) ? addr_get_port(&l->addr.ss) : s->port;
+		l->udp_fd = bind_socket(&l->addr, SOCK_DGRAM, l->port);
+		l->tcp_fd = l->udp_fd < 0 ? -1 : bind_socket(&l->addr, SOCK_STREAM, l->port);
+		s->nalso++;
+		if (l->udp_fd < 0 || l->tcp_fd < 0)
+			return ax_fail(ei, AX_EIO, "dns-listen-also",
+				       "dns-listen-also: cannot listen on %s (port %u): %s", item,
+				       l->port, strerror(errno));
 	}
 	return AX_OK;
 }
@@ -119,13 +102,11 @@ static int open_also(dns_server *s, ax_errinfo *ei)
 void dns_log_listeners(const dns_server *s)
 {
 	for (size_t i = 0; i < s->nalso; i++) {
-		char host[INET6_ADDRSTRLEN];
-		const struct sockaddr_storage *ss = &s->also[i].addr.ss;
-		bool v6 = ss->ss_family == AF_INET6;
-		inet_ntop(ss->ss_family, v6 ? (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr :
-			  (const void *)&((const struct sockaddr_in *)ss)->sin_addr, host, sizeof(host));
-		log_info("dns", "also listening on dns://%s%s%s:%u", v6 ? "[" : "", host,
-			 v6 ? "]" : "", s->also[i].port);
+		struct sockaddr_storage ss = s->also[i].addr.ss;
+		char text[INET6_ADDRSTRLEN + 8];
+		addr_set_port(&ss, s->also[i].port);
+		addr_text(&ss, text, sizeof(text));
+		log_info("dns", "also listening on dns://%s", text);
 	}
 }
 

@@ -118,28 +118,25 @@ static int build(dns_server *s, zone_entry *z, const db_zone *zone,
 	return AX_OK;
 }
 
-int dns_derive(dns_server *s, zone_entry *z, snap **out, diff_acc *acc)
+int dns_derive(dns_server *s, zone_entry *z, const db_zone *row, snap **out,
+	       diff_acc *acc)
 {
 	rrlist dels = {0}, adds = {0};
-	db_zone zone = {0};
 	int rc;
 
 	*out = NULL;
+	if (row->id != z->id)
+		return AX_ENOTFOUND;  /* deleted and created again: rebuild */
 	if ((rc = db_begin_read(s->d)) != AX_OK)
 		return rc;
-	rc = db_zone_get(s->d, -1, z->name, &zone);
-	if (rc == AX_OK && zone.id != z->id)
-		rc = AX_ENOTFOUND;  /* deleted and created again: rebuild */
-	if (rc == AX_OK)
-		rc = read_steps(s, &zone, snap_serial(z->snap), &dels, &adds);
+	rc = read_steps(s, row, snap_serial(z->snap), &dels, &adds);
 	db_rollback(s->d);
 	if (rc == AX_OK)
-		rc = build(s, z, &zone, &dels, &adds, out, acc);
+		rc = build(s, z, row, &dels, &adds, out, acc);
 	if (rc != AX_OK && rc != AX_ENOTFOUND)
 		log_debug("dns", "zone %s: rebuilding instead of deriving: %s", z->name,
 			  ax_strerror(rc));
 	rrlist_free(&dels);
 	rrlist_free(&adds);
-	db_zone_clear(&zone);
 	return rc;
 }

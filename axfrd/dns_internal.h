@@ -11,6 +11,7 @@
 #include "acl.h"
 #include "config.h"
 #include "db/db.h"
+#include "db/db_zone.h"
 #include "dns.h"
 #include "export.h"
 #include "loop.h"
@@ -111,11 +112,13 @@ typedef struct diff_acc {
 /* snap_diff_fn that appends to a diff_acc. */
 int diff_emit(void *arg, bool added, const snap *s, const snap_rr *rr);
 
-/* Builds z's next version from its current snapshot and the store's
- * change journal (dns_derive.c), when the change is small and touches no
- * ALIAS record. On AX_OK *out is finished, *serial is the zone's and acc
- * holds the difference; any other result means: do a full build. */
-int dns_derive(dns_server *s, zone_entry *z, snap **out, diff_acc *acc);
+/* Builds z's next version, up to the serial of row (the zone as read from
+ * the store), from its current snapshot and the store's change journal
+ * (dns_derive.c), when the change is small and touches no ALIAS record.
+ * On AX_OK *out is finished and acc holds the difference; any other
+ * result means: do a full build. */
+int dns_derive(dns_server *s, zone_entry *z, const db_zone *row, snap **out,
+	       diff_acc *acc);
 
 /* Zone table (dns_zones.c). */
 zone_entry *dns_zone_exact(dns_server *s, const uint8_t *name, size_t len);

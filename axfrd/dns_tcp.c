@@ -131,23 +131,15 @@ static void xfr_done(tcp_conn *c)
  */
 #define XFR_BATCH 4
 
-/* The saved TSIG states hold the key: wiped before the memory goes. */
-static void free_tsigs(tsig_ctx *t)
-{
-	if (t != NULL) {
-		explicit_bzero(t, XFR_BATCH * sizeof(*t));
-		free(t);
-	}
-}
 
-/* -1: the connection was closed; 0: the socket is full; 1: all sent. */
-static int send_xfr_batch(tcp_conn *c)
+/* Writes and sends one batch; tsigs (signed transfers: room for the TSIG
+ * state before each message, else NULL) lets the rewind restore it. */
+static int write_batch(tcp_conn *c, tsig_ctx *tsigs)
 {
 	dns_server *s = c->srv;
 	/* A transfer message is at most xfr-message-size, plus its TSIG. */
 	size_t max = (size_t)s->cfg->xfr_message_size + XFR_TSIG_ROOM;
 	xfr_mark marks[XFR_BATCH];
-	tsig_ctx *tsigs = NULL;
 	size_t ends[XFR_BATCH], total = 0, k = 0, counted, bytes;
 	bool ended = false;
 	ssize_t sent;
@@ -163,17 +155,12 @@ static int send_xfr_batch(tcp_conn *c)
 		s->xfr_batch = grown;
 		s->xfr_batch_cap = XFR_BATCH * (max + 2);
 	}
-	if (c->rep.tsig_on && (tsigs = malloc(XFR_BATCH * sizeof(*tsigs))) == NULL) {
-		conn_close(c, "out of memory");
-		return -1;
-	}
 	for (; k < XFR_BATCH; k++) {
 		xfr_save(c->rep.xfr, &marks[k]);
 		if (tsigs != NULL)
 			tsigs[k] = c->rep.tsig;
 		long n = dns_xfr_next(s, &c->rep, s->xfr_batch + total + 2, max);
 		if (n < 0) {
-			free_tsigs(tsigs);
 			conn_close(c, "transfer failed");
 			return -1;
 		}
@@ -187,7 +174,6 @@ static int send_xfr_batch(tcp_conn *c)
 		ends[k] = total;
 	}
 	if (k == 0) {                 /* nothing was left to write */
-		free_tsigs(tsigs);
 		xfr_done(c);
 		return 1;
 	}
@@ -195,7 +181,6 @@ static int send_xfr_batch(tcp_conn *c)
 		sent = send(c->fd, s->xfr_batch, total, MSG_NOSIGNAL);
 	while (sent < 0 && errno == EINTR);
 	if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-		free_tsigs(tsigs);
 		conn_close(c, strerror(errno));
 		return -1;
 	}
@@ -214,7 +199,6 @@ static int send_xfr_batch(tcp_conn *c)
 		/* Message i went out in part: keep its rest, write the ones
 		 * after it again later. */
 		if (!out_room(c, ends[i] - (size_t)sent)) {
-			free_tsigs(tsigs);
 			conn_close(c, "out of memory");
 			return -1;
 		}
@@ -231,7 +215,6 @@ static int send_xfr_batch(tcp_conn *c)
 			c->rep.tsig = tsigs[counted];
 		ended = false;
 	}
-	free_tsigs(tsigs);
 	bytes = counted == 0 ? 0 : ends[counted - 1] - 2 * counted;
 	c->xfr_msgs += counted;
 	c->xfr_bytes += bytes;
@@ -240,6 +223,19 @@ static int send_xfr_batch(tcp_conn *c)
 	if (ended)
 		xfr_done(c);
 	return 1;
+}
+
+/* -1: the connection was closed; 0: the socket is full; 1: all sent. */
+static int send_xfr_batch(tcp_conn *c)
+{
+	tsig_ctx tsigs[XFR_BATCH];
+	bool signed_xfr = c->rep.tsig_on;
+	int rc = write_batch(c, signed_xfr ? tsigs : NULL);
+
+	/* The saved states hold the key: not left on the stack. */
+	if (signed_xfr)
+		explicit_bzero(tsigs, sizeof(tsigs));
+	return rc;
 }
 
 /* Handles the complete messages in the input buffer, one at a time:

@@ -330,12 +330,13 @@ static int reload_policy(dns_server *s, zone_entry *z)
 	return AX_OK;
 }
 
-/* The quick path: the next version derived from the current one. */
-static bool reload_derived(dns_server *s, zone_entry *z)
+/* The quick path: the next version, up to row's serial, derived from the
+ * current one. */
+static bool reload_derived(dns_server *s, zone_entry *z, const db_zone *row)
 {
 	diff_acc acc = {0};
 	snap *next = NULL;
-	int rc = dns_derive(s, z, &next, &acc);
+	int rc = dns_derive(s, z, row, &next, &acc);
 
 	if (rc == AX_OK && (rc = reload_policy(s, z)) == AX_OK) {
 		install(s, z, next, &acc);
@@ -347,23 +348,21 @@ static bool reload_derived(dns_server *s, zone_entry *z)
 	return rc == AX_OK;
 }
 
-/* Sends the NOTIFY of the zone's new serial as soon as the store has it,
- * before the (for a large zone, many milliseconds of) work to serve it;
- * see notify_zone_early. True when one went out. */
-static bool announce_early(dns_server *s, zone_entry *z)
+/* Sends the NOTIFY of the zone's new serial (row: the zone as the store
+ * has it now) before the (for a large zone, many milliseconds of) work to
+ * serve it; see notify_zone_early. True when one went out. */
+static bool announce_early(dns_server *s, zone_entry *z, const db_zone *row)
 {
-	db_zone row = {0};
 	snap *soa = NULL;
 	bool sent = false;
 
-	if (db_zone_get(s->d, -1, z->name, &row) == AX_OK && row.id == z->id &&
-	    row.soa.serial != snap_serial(z->snap) && (soa = snap_new(z->name)) != NULL &&
-	    snap_set_soa(soa, &row.soa) == AX_OK && snap_finish(soa) == AX_OK) {
+	if (row->id == z->id && row->soa.serial != snap_serial(z->snap) &&
+	    (soa = snap_new(z->name)) != NULL && snap_set_soa(soa, &row->soa) == AX_OK &&
+	    snap_finish(soa) == AX_OK) {
 		notify_zone_early(s->notify, z, soa);
 		sent = true;
 	}
 	snap_unref(soa);
-	db_zone_clear(&row);
 	return sent;
 }
 
@@ -378,8 +377,15 @@ int dns_zone_reload(dns_server *s, const char *name, bool full)
 	if (!wire_name_from_text(name, apex, &apex_len))
 		return AX_EINVAL;
 	z = dns_zone_exact(s, apex, apex_len);
-	bool early = z != NULL && z->snap != NULL && announce_early(s, z);
-	if (!full && z != NULL && z->snap != NULL && reload_derived(s, z))
+	/* A zone already served: its row, read once, gives the serial to
+	 * announce and the end of the journal to derive up to. */
+	db_zone row = {0};
+	bool served = z != NULL && z->snap != NULL &&
+		      db_zone_get(s->d, -1, z->name, &row) == AX_OK;
+	bool early = served && announce_early(s, z, &row);
+	bool derived = served && !full && reload_derived(s, z, &row);
+	db_zone_clear(&row);
+	if (derived)
 		return AX_OK;
 	rc = build_export(s, name, &ex);
 	if (rc == AX_ENOTFOUND) {

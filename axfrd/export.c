@@ -23,19 +23,14 @@ static int parse_redirects(const char *key, const char *list, int family,
 	char item[64];
 
 	*n = 0;
-	for (const char *p = list; *p != '\0'; ) {
-		size_t len = strcspn(p, ",");
-		if (config_list_item(p, len, item, sizeof(item))) {
-			if (*n == EXPORT_MAX_REDIRECT)
-				return ax_fail(ei, AX_EINVAL, key, "%s: at most %d addresses",
-					       key, EXPORT_MAX_REDIRECT);
-			if (inet_pton(family, item, out + *n * size) != 1)
-				return ax_fail(ei, AX_EINVAL, key,
-					       "%s: '%s' is not an IPv%d address", key, item,
-					       family == AF_INET ? 4 : 6);
-			(*n)++;
-		}
-		p += len + (p[len] == ',');
+	for (const char *p = list; config_list_next(&p, item, sizeof(item)); (*n)++) {
+		if (*n == EXPORT_MAX_REDIRECT)
+			return ax_fail(ei, AX_EINVAL, key, "%s: at most %d addresses",
+				       key, EXPORT_MAX_REDIRECT);
+		if (inet_pton(family, item, out + *n * size) != 1)
+			return ax_fail(ei, AX_EINVAL, key,
+				       "%s: '%s' is not an IPv%d address", key, item,
+				       family == AF_INET ? 4 : 6);
 	}
 	return AX_OK;
 }

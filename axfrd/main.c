@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "acl.h"
 #include "api/api.h"
 #include "config.h"
 #include "db/db.h"
@@ -105,14 +106,12 @@ static int open_store(const config *cfg, db **d, ax_errinfo *ei)
 static void log_listening(const char *module, const char *scheme,
 			  const config_addr *a, uint16_t port)
 {
-	char host[INET6_ADDRSTRLEN];
-	bool v6 = a->ss.ss_family == AF_INET6;
-	const void *src = v6 ? (const void *)&((const struct sockaddr_in6 *)&a->ss)->sin6_addr :
-			  (const void *)&((const struct sockaddr_in *)&a->ss)->sin_addr;
+	struct sockaddr_storage ss = a->ss;
+	char text[INET6_ADDRSTRLEN + 8];
 
-	inet_ntop(a->ss.ss_family, src, host, sizeof(host));
-	log_info(module, "listening on %s://%s%s%s:%u", scheme, v6 ? "[" : "", host,
-		 v6 ? "]" : "", port);
+	addr_set_port(&ss, port);
+	addr_text(&ss, text, sizeof(text));
+	log_info(module, "listening on %s://%s", scheme, text);
 }
 
 int main(int argc, char **argv)

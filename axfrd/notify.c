@@ -2,8 +2,8 @@
  * "notify now" for the API. */
 #include "notify.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -101,21 +101,6 @@ bool notify_is_reply(const uint8_t *msg, size_t len, uint16_t id,
 	if (qd == 0)
 		return true;
 	return wr_name(&r, qname, &ql) && wire_name_equal(qname, ql, apex, apex_len);
-}
-
-void notify_target_text(const struct sockaddr_storage *ss, char *buf, size_t len)
-{
-	char host[INET6_ADDRSTRLEN] = "?";
-
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *v4 = (const struct sockaddr_in *)ss;
-		inet_ntop(AF_INET, &v4->sin_addr, host, sizeof(host));
-		snprintf(buf, len, "%s:%u", host, ntohs(v4->sin_port));
-	} else {
-		const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)ss;
-		inet_ntop(AF_INET6, &v6->sin6_addr, host, sizeof(host));
-		snprintf(buf, len, "[%s]:%u", host, ntohs(v6->sin6_port));
-	}
 }
 
 static const char *jzone(const notify_job *j)
@@ -380,7 +365,7 @@ static void on_readable(loop *l, int fd, uint32_t events, void *arg)
 		if (len < 2)
 			continue;
 		/* The reply's id and its sender find the NOTIFY it answers. */
-		notify_target_text(&from, target, sizeof(target));
+		addr_text(&from, target, sizeof(target));
 		key_flight(key, sizeof(key), (uint16_t)(buf[0] << 8 | buf[1]), target);
 		if (!strmap_get(n->in_flight, key, &found))
 			continue;
@@ -571,7 +556,7 @@ static void announce(notifier *n, const struct zone_entry *z, snap *v, bool prun
 	if (names == NULL || keep == NULL)
 		goto cleanup;
 	for (size_t i = 0; i < nt; i++) {
-		notify_target_text(&targets[i], names[i], sizeof(names[i]));
+		addr_text(&targets[i], names[i], sizeof(names[i]));
 		keep[i] = names[i];
 	}
 	drop_jobs(n, z->id, names, nt);

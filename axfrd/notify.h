@@ -26,9 +26,6 @@ size_t notify_build(const snap *s, uint16_t id, uint8_t *buf, size_t max);
 bool notify_is_reply(const uint8_t *msg, size_t len, uint16_t id,
 		     const uint8_t *apex, size_t apex_len, int *rcode);
 
-/* "ADDR:PORT" or "[V6ADDR]:PORT". */
-void notify_target_text(const struct sockaddr_storage *ss, char *buf, size_t len);
-
 int notify_new(struct dns_server *s, notifier **out, ax_errinfo *ei);
 void notify_free(notifier *n);
 

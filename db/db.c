@@ -62,6 +62,24 @@ int db_prepare(db *d, const char *sql, sqlite3_stmt **st)
 	return AX_OK;
 }
 
+int db_count(db *d, const char *sql, int64_t id, int64_t *total)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*total = 0;
+	if ((rc = db_prepare(d, sql, &st)) != AX_OK)
+		return rc;
+	if (sqlite3_bind_parameter_count(st) > 0)
+		sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*total = sqlite3_column_int64(st, 0);
+	rc = rc == SQLITE_ROW ? AX_OK : db_err(rc);
+	db_done(d, st);
+	return rc;
+}
+
 void db_done(db *d, sqlite3_stmt *st)
 {
 	if (st == NULL)

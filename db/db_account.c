@@ -53,20 +53,6 @@ int db_account_get(db *d, int64_t id, db_account *out)
 	return rc;
 }
 
-static int count_rows(db *d, const char *sql, int64_t *total)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if ((rc = db_prepare(d, sql, &st)) != AX_OK)
-		return rc;
-	rc = sqlite3_step(st);
-	*total = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	rc = rc == SQLITE_ROW ? AX_OK : db_err(rc);
-	db_done(d, st);
-	return rc;
-}
-
 int db_account_list(db *d, int64_t offset, int64_t limit, db_account **out,
 		    size_t *n, int64_t *total)
 {
@@ -77,7 +63,7 @@ int db_account_list(db *d, int64_t offset, int64_t limit, db_account **out,
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = count_rows(d, "SELECT count(*) FROM accounts", total)) != AX_OK)
+	if ((rc = db_count(d, "SELECT count(*) FROM accounts", 0, total)) != AX_OK)
 		return rc;
 	if ((rc = db_prepare(d, "SELECT id, name, is_admin, created_at FROM accounts "
 			     "ORDER BY id LIMIT ? OFFSET ?", &st)) != AX_OK)
@@ -104,8 +90,8 @@ int db_account_list(db *d, int64_t offset, int64_t limit, db_account **out,
 int db_admin_exists(db *d, bool *exists)
 {
 	int64_t cnt = 0;
-	int rc = count_rows(d, "SELECT count(*) FROM accounts WHERE is_admin = 1",
-			    &cnt);
+	int rc = db_count(d, "SELECT count(*) FROM accounts WHERE is_admin = 1", 0,
+			  &cnt);
 
 	*exists = cnt > 0;
 	return rc;

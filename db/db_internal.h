@@ -38,6 +38,10 @@ int db_prepare(db *d, const char *sql, sqlite3_stmt **st);
  * finalized. Accepts NULL. */
 void db_done(db *d, sqlite3_stmt *st);
 
+/* Runs a "SELECT count(*) ..." (sql: a string literal) into *total;
+ * its one parameter, if it has one, is bound to id. */
+int db_count(db *d, const char *sql, int64_t id, int64_t *total);
+
 /* Steps a statement that returns no rows. AX_EEXIST on a UNIQUE
  * violation. Gives st back. */
 int db_exec_stmt(db *d, sqlite3_stmt *st);

@@ -114,13 +114,9 @@ int db_nsset_list(db *d, int64_t account_id, int64_t offset, int64_t limit,
 	*out = NULL;
 	*n = 0;
 	*total = 0;
-	if ((rc = db_prepare(d, "SELECT count(*) FROM name_server_sets WHERE "
-			     "account_id = ?", &st)) != AX_OK)
+	if ((rc = db_count(d, "SELECT count(*) FROM name_server_sets WHERE "
+			   "account_id = ?", account_id, total)) != AX_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, account_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*total = sqlite3_column_int64(st, 0);
-	db_done(d, st);
 	if ((rc = db_prepare(d, "SELECT " NSSET_COLS " FROM name_server_sets WHERE "
 			     "account_id = ? ORDER BY id LIMIT ? OFFSET ?", &st)) != AX_OK)
 		return rc;

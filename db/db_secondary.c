@@ -360,13 +360,9 @@ int db_secondary_event_list(db *d, int64_t zone_id, int64_t offset,
 	*out = NULL;
 	*n = 0;
 	*total = 0;
-	if ((rc = db_prepare(d, "SELECT count(*) FROM secondary_dns_events WHERE "
-			     "zone_id = ?", &st)) != AX_OK)
+	if ((rc = db_count(d, "SELECT count(*) FROM secondary_dns_events WHERE "
+			   "zone_id = ?", zone_id, total)) != AX_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, zone_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*total = sqlite3_column_int64(st, 0);
-	db_done(d, st);
 	if ((rc = db_prepare(d, "SELECT id, zone_id, account_id, action, before_json, "
 			     "after_json, created_at FROM secondary_dns_events WHERE "
 			     "zone_id = ? ORDER BY id DESC LIMIT ? OFFSET ?", &st)) != AX_OK)
