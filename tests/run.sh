@@ -3,8 +3,16 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer) and runs the whole test
 # suite (unit and integration) against each build.
 set -eu
+self="$(cd "$(dirname "$0")" && pwd)/run.sh"
 cd "$(dirname "$0")/.."
 sh deploy/install-deps.sh --test
+
+# Everything after the install runs in a network namespace that has only
+# loopback (tests/netns.sh): no test, and no daemon a test starts, can send
+# a packet off this machine.
+if [ "${AXFRD_IN_NETNS:-}" != 1 ]; then
+	exec sh tests/netns.sh sh "$self" "$@"
+fi
 
 jobs=$(nproc)
 status=0
