@@ -24,13 +24,23 @@ typedef struct api_ctx {
 	void *change_arg;
 } api_ctx;
 
+/* One query-string argument, percent-decoded. */
+typedef struct api_qarg {
+	char *key;
+	char *value; /* "" when the argument has no '=' */
+} api_qarg;
+
+#define API_MAX_QUERY 16
+
 /* One request, as the handler sees it. Strings are borrowed from
  * libmicrohttpd or the request state and live until the response. */
 typedef struct api_req {
 	api_ctx *ctx;
 	struct MHD_Connection *conn;
 	const char *method;
-	const char *params[API_MAX_PARAMS]; /* path captures, in order */
+	const char *params[API_MAX_PARAMS]; /* path captures, decoded */
+	const api_qarg *query;               /* query arguments, decoded */
+	size_t nquery;
 	const char *body;                    /* NUL-terminated, may be NULL */
 	size_t body_len;
 	db_account account;                  /* the authenticated caller */
@@ -93,7 +103,8 @@ bool api_opt_bool(json_t *obj, const char *key, bool *out, api_resp *rs);
 bool api_req_string(json_t *obj, const char *key, const char **out,
 		    api_resp *rs);
 
-/* Reads a query-string argument, or NULL. */
+/* Reads a (decoded) query-string argument, or NULL; the first wins when
+ * one is given twice. */
 const char *api_query(api_req *rq, const char *key);
 
 /* Reads ?page=&per_page= (defaults 1 and 30, per_page at most 100). On a

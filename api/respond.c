@@ -159,7 +159,10 @@ bool api_opt_bool(json_t *obj, const char *key, bool *out, api_resp *rs)
 
 const char *api_query(api_req *rq, const char *key)
 {
-	return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, key);
+	for (size_t i = 0; i < rq->nquery; i++)
+		if (strcmp(rq->query[i].key, key) == 0)
+			return rq->query[i].value;
+	return NULL;
 }
 
 /* Parses a query integer in [min, max]; absent keeps *out. */

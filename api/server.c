@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "api_internal.h"
+#include "pct.h"
 #include "axfrd/log.h"
 #include "axfrd/metrics.h"
 #include "axfrd/token.h"
@@ -28,8 +29,12 @@ struct api_server {
  * completion callback. */
 typedef struct req_state {
 	const api_route *route;
-	char *path;            /* copy of the URL path, split for captures */
+	char *path;            /* copy of the raw URL path, split for captures */
 	const char *params[API_MAX_PARAMS];
+	char *decoded[API_MAX_PARAMS]; /* the captures, percent-decoded */
+	api_qarg query[API_MAX_QUERY];
+	size_t nquery;
+	bool bad_query;        /* an argument was malformed or too many */
 	char *body;
 	size_t body_len, body_cap;
 	bool too_large;        /* the body went over api-max-body */
@@ -43,6 +48,12 @@ static void req_state_free(req_state *st)
 	if (st == NULL)
 		return;
 	free(st->path);
+	for (size_t i = 0; i < API_MAX_PARAMS; i++)
+		free(st->decoded[i]);
+	for (size_t i = 0; i < st->nquery; i++) {
+		free(st->query[i].key);
+		free(st->query[i].value);
+	}
 	/* A body may hold a secret (a TSIG key): do not leave it in the heap. */
 	if (st->body != NULL)
 		explicit_bzero(st->body, st->body_cap);
@@ -91,7 +102,11 @@ static bool match_pattern(const char *pattern, char **seg, int nseg,
 		}
 		p += plen;
 	}
-	return *p == '\0';
+	if (*p != '\0')
+		return false;
+	while (np < API_MAX_PARAMS)
+		params[np++] = NULL;
+	return true;
 }
 
 /* Finds the route for method and path segments. *path_known tells
@@ -227,6 +242,45 @@ static bool has_no_body(struct MHD_Connection *conn)
 	return te == NULL && (cl == NULL || strtoull(cl, NULL, 10) == 0);
 }
 
+/* Decodes one query argument (key and value are raw: see unescape_none). */
+static enum MHD_Result take_query_arg(void *cls, enum MHD_ValueKind kind,
+				      const char *key, const char *value)
+{
+	req_state *st = cls;
+	api_qarg *q;
+
+	(void)kind;
+	if (st->nquery == API_MAX_QUERY) {
+		st->bad_query = true;
+		return MHD_NO;
+	}
+	q = &st->query[st->nquery];
+	if (api_pct_decode(key, strlen(key), &q->key) != AX_OK ||
+	    api_pct_decode(value ? value : "", value ? strlen(value) : 0,
+			   &q->value) != AX_OK) {
+		free(q->key);
+		q->key = NULL;
+		st->bad_query = true;
+		return MHD_NO;
+	}
+	st->nquery++;
+	return MHD_YES;
+}
+
+/* Decodes the path captures (matched raw, so that "%2F" stays inside its
+ * segment) and the query arguments. False when one is malformed. */
+static bool decode_request(struct MHD_Connection *conn, req_state *st)
+{
+	for (size_t i = 0; i < API_MAX_PARAMS && st->params[i] != NULL; i++) {
+		if (api_pct_decode(st->params[i], strlen(st->params[i]),
+				   &st->decoded[i]) != AX_OK)
+			return false;
+		st->params[i] = st->decoded[i];
+	}
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, take_query_arg, st);
+	return !st->bad_query;
+}
+
 /* First call of a request: route, authenticate, check the headers.
  * Returns a status to answer at once (with code/msg), or 0 to go on. */
 static unsigned admit(api_server *srv, struct MHD_Connection *conn,
@@ -247,6 +301,15 @@ static unsigned admit(api_server *srv, struct MHD_Connection *conn,
 		*msg = path_known ? "method not allowed on this resource" :
 		       "no such resource";
 		return path_known ? 405 : 404;
+	}
+	if (!decode_request(conn, st)) {
+		*code = "bad_request";
+		*msg = st->bad_query ?
+		       "a query argument is malformed: bad %-escape, NUL, control "
+		       "character or invalid UTF-8" :
+		       "a path segment is malformed: bad %-escape, NUL, control "
+		       "character or invalid UTF-8";
+		return 400;
 	}
 	status = authenticate(&srv->ctx, conn, st->route->auth, &st->account);
 	if (status != 0) {
@@ -304,6 +367,8 @@ static int dispatch(api_server *srv, struct MHD_Connection *conn,
 	rq.conn = conn;
 	rq.method = method;
 	memcpy(rq.params, st->params, sizeof(rq.params));
+	rq.query = st->query;
+	rq.nquery = st->nquery;
 	rq.body = st->body;
 	rq.body_len = st->body_len;
 	rq.account = st->account;
@@ -374,6 +439,15 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
+/* Leaves the URL and the query arguments as they came: routes are matched
+ * on the raw path, and decode_request() decodes each piece on its own. */
+static size_t unescape_none(void *cls, struct MHD_Connection *conn, char *s)
+{
+	(void)cls;
+	(void)conn;
+	return strlen(s);
+}
+
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char buf[512];
@@ -407,6 +481,7 @@ int api_start(const config *cfg, db *d, api_change_fn on_change, void *arg,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->api_connection_limit,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->api_per_ip_limit,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+		MHD_OPTION_UNESCAPE_CALLBACK, unescape_none, srv,
 		MHD_OPTION_END);
 	if (srv->mhd == NULL) {
 		free(srv);

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "utf8.h"
+
 #define NAME_TEXT_MAX 253   /* 255 octets in wire form, without the dot */
 #define LABEL_MAX 63
 #define NAME_BUF 1024       /* room to say by how much a name is too long */
@@ -23,6 +25,7 @@
 /* Flags for name_convert(). */
 #define NC_LOWER 0x1    /* lower-case ASCII (zone names) */
 #define NC_WILDCARD 0x2 /* a first label "*" is allowed (owner names) */
+#define NC_SLASH 0x4    /* '/' is allowed (RFC 2317 classless reverse zones) */
 
 /* The supported types, with what their RDATA looks like for error messages. */
 struct rr_type_info {
@@ -122,39 +125,6 @@ static const struct rr_type_info *type_info(const char *type)
 		if (strcasecmp(rr_types[i].name, type) == 0)
 			return &rr_types[i];
 	return NULL;
-}
-
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid.
- * Same rules as jansson, so that echoed input never breaks a JSON reply. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	unsigned char lo = 0x80, hi = 0xBF;
-
-	if (s[0] >= 0xC2 && s[0] <= 0xDF)
-		len = 2;
-	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-		len = 3;
-	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-		len = 4;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	if (s[0] == 0xE0)
-		lo = 0xA0;
-	else if (s[0] == 0xED)
-		hi = 0x9F;
-	else if (s[0] == 0xF0)
-		lo = 0x90;
-	else if (s[0] == 0xF4)
-		hi = 0x8F;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if (s[i] < 0x80 || s[i] > 0xBF)
-			return 0;
-	return len;
 }
 
 /*
@@ -265,7 +235,8 @@ static int label_check(const char *field, const char *l, size_t n,
 	if (n == 1 && l[0] == '*' && first && (flags & NC_WILDCARD))
 		return AX_OK;
 	for (i = 0; i < n; i++)
-		if (!name_char_ok((unsigned char)l[i]))
+		if (!name_char_ok((unsigned char)l[i]) &&
+		    !(l[i] == '/' && (flags & NC_SLASH)))
 			return bad_char(field, (unsigned char)l[i], l, n,
 					flags, ei);
 	if (n > LABEL_MAX)
@@ -274,6 +245,24 @@ static int label_check(const char *field, const char *l, size_t n,
 			       "%d are allowed", echo(l, n, e, sizeof(e)), n,
 			       LABEL_MAX);
 	return AX_OK;
+}
+
+/* True when the name s[0..n) (no trailing dot) is under a reverse-mapping
+ * tree, where RFC 2317 zones such as "0/26.2.0.192.in-addr.arpa" live. */
+static bool is_reverse(const char *s, size_t n)
+{
+	static const char *const trees[] = {"in-addr.arpa", "ip6.arpa"};
+
+	if (n > 0 && s[n - 1] == '.')
+		n--;
+
+	for (size_t i = 0; i < sizeof(trees) / sizeof(trees[0]); i++) {
+		size_t t = strlen(trees[i]);
+		if (n > t && s[n - t - 1] == '.' &&
+		    strncasecmp(s + n - t, trees[i], t) == 0)
+			return true;
+	}
+	return false;
 }
 
 static bool has_non_ascii(const char *s, size_t n)
@@ -370,7 +359,8 @@ int rr_zone_name_normalize(const char *in, const char *field, char **out,
 	if (len == 0)
 		return rr_fail(ei, field,
 			       "the root zone cannot be managed here");
-	rc = host_convert(in, len, NC_LOWER, field, buf, ei);
+	rc = host_convert(in, len, NC_LOWER | (is_reverse(in, len) ? NC_SLASH : 0),
+			  field, buf, ei);
 	if (rc != AX_OK)
 		return rc;
 	*out = strdup(buf);
@@ -419,7 +409,9 @@ int rr_name_normalize(const char *zone, const char *in, char **out,
 	if (len == 0)
 		return rr_fail(ei, "name",
 			       "the root name \".\" is not in zone %s", zone);
-	rc = name_convert(in, len, NC_WILDCARD, "name", buf, ei);
+	rc = name_convert(in, len, NC_WILDCARD |
+			  (is_reverse(zone, strlen(zone)) ? NC_SLASH : 0),
+			  "name", buf, ei);
 	if (rc != AX_OK)
 		return rc;
 	if (absolute && !make_relative(buf, zone))
