@@ -1,4 +1,5 @@
 /* h_notify.c -- "notify now" and the Prometheus metrics. */
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,30 +25,21 @@ void h_metrics(api_req *rq, api_resp *rs)
 	rs->ctype = "text/plain; version=0.0.4";
 }
 
-static const char *outcome_text(const notify_outcome *o)
-{
-	if (!o->answered)
-		return "no reply";
-	switch (o->rcode) {
-	case 0: return "acknowledged";
-	case 5: return "refused";
-	case 9: return "not authoritative";
-	case 4: return "not implemented";
-	default: return "error reply";
-	}
-}
-
 static json_t *outcomes_json(const notify_outcome *o, size_t n)
 {
 	json_t *arr = json_array();
 
 	for (size_t i = 0; i < n; i++) {
 		char target[64];
+		const notify_verdict *v = &o[i].verdict;
 		addr_text(&o[i].target, target, sizeof(target));
-		json_t *t = json_pack("{s:s, s:s, s:b}", "target", target, "result",
-				      outcome_text(&o[i]), "answered", o[i].answered);
+		json_t *t = json_pack("{s:s, s:s, s:b, s:b}", "target", target, "result",
+				      o[i].answered ? v->result : "no reply", "answered",
+				      o[i].answered, "acknowledged", o[i].answered && v->acked);
 		if (o[i].answered)
 			json_object_set_new(t, "ms", json_integer(o[i].ms));
+		if (o[i].answered && v->message[0] != '\0')
+			json_object_set_new(t, "message", json_string(v->message));
 		json_array_append_new(arr, t);
 	}
 	return arr;
@@ -59,9 +51,11 @@ void h_zone_notify(api_req *rq, api_resp *rs)
 	notify_outcome *out = NULL;
 	db_zone z = {0};
 	snap *s = NULL;
+	tsig_key key;
 	size_t n = 0;
 	int rc;
 
+	memset(&key, 0, sizeof(key));
 	if (!api_zone_load(rq, rs, &z))
 		return;
 	if ((rc = db_notify_targets(rq->ctx->d, z.id, &targets, &n)) != AX_OK) {
@@ -81,7 +75,13 @@ void h_zone_notify(api_req *rq, api_resp *rs)
 	}
 	for (size_t i = 0; i < n; i++)
 		out[i].target = targets[i];
-	if ((rc = notify_send_now(s, out, n, NOTIFY_NOW_WAIT_MS)) != AX_OK) {
+	/* Signed with the key the configuration names, like the DNS side's. */
+	if ((rc = db_notify_key(rq->ctx->d, z.id, &key)) != AX_OK && rc != AX_ENOTFOUND) {
+		api_error_ax(rs, rc, NULL);
+		goto cleanup;
+	}
+	if ((rc = notify_send_now(s, rc == AX_OK ? &key : NULL, out, n,
+				  NOTIFY_NOW_WAIT_MS)) != AX_OK) {
 		api_error_ax(rs, rc, NULL);
 		goto cleanup;
 	}
@@ -89,6 +89,7 @@ void h_zone_notify(api_req *rq, api_resp *rs)
 				    (json_int_t)z.soa.serial, "targets",
 				    outcomes_json(out, n)));
 cleanup:
+	OPENSSL_cleanse(&key, sizeof(key));
 	snap_unref(s);
 	free(out);
 	free(targets);

@@ -285,6 +285,8 @@ static json_t *notify_json(check *c, const char *addr)
 			      st[i].last_result[0] ? st[i].last_result : NULL, "time",
 			      st[i].last_result_at ? api_time(st[i].last_result_at) :
 			      json_null());
+		if (st[i].last_message[0] != '\0')
+			json_object_set_new(j, "message", json_string(st[i].last_message));
 		if (st[i].acked)
 			json_object_set_new(j, "acknowledged_serial",
 					    json_integer(st[i].acked_serial));
@@ -373,6 +375,32 @@ static bool propagating(check *c, json_t *why)
 	return false;
 }
 
+/* The NOTIFY targets whose last NOTIFY was not acknowledged (refused,
+ * not verified, no reply), with the likely cause: a warning. */
+static void notify_warning(check *c, json_t *warn)
+{
+	db_notify *st = NULL;
+	size_t n = 0;
+	json_t *targets = json_array();
+
+	if (db_notify_list(c->rq->ctx->d, c->zone.id, &st, &n) == AX_OK)
+		for (size_t i = 0; i < n; i++)
+			if (st[i].last_result[0] != '\0' &&
+			    strcmp(st[i].last_result, "acknowledged") != 0)
+				json_array_append_new(targets, json_pack("{s:s, s:s, s:s}",
+					"target", st[i].target, "result", st[i].last_result,
+					"message", st[i].last_message));
+	free(st);
+	if (json_array_size(targets) == 0) {
+		json_decref(targets);
+		return;
+	}
+	json_array_append_new(warn, json_pack("{s:s, s:s, s:o}", "code",
+		"notify_not_acknowledged", "message", "some NOTIFY targets did not "
+		"acknowledge the last NOTIFY; they get changes only at refresh time",
+		"targets", targets));
+}
+
 static json_t *status_json(check *c)
 {
 	json_t *missing = json_array(), *why = json_array(), *warn = json_array();
@@ -390,6 +418,7 @@ static json_t *status_json(check *c)
 		json_array_append_new(warn, json_pack("{s:s, s:s, s:O}", "code",
 			"delegation_missing", "message", "the delegation does not list "
 			"every secondary name server", "name_servers", missing));
+	notify_warning(c, warn);
 	json_t *deleg = json_pack("{s:s, s:b, s:o, s:O}", "parent", c->parent,
 				  "checked", c->deleg_known, "name_servers", json_array(),
 				  "missing", missing);

@@ -4,7 +4,9 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <openssl/crypto.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,7 @@
 #include "dns_internal.h"
 #include "log.h"
 #include "metrics.h"
+#include "query.h"
 #include "serial.h"
 #include "strmap.h"
 
@@ -43,6 +46,10 @@ typedef struct notify_job {
 	loop_timer *timer;
 	bool queued;              /* waiting in the pacing queue for a token */
 	struct notify_job *q_next, *q_prev;
+	tsig_ctx *tsig;           /* the NOTIFY in flight was signed: its key
+				   * and MAC, to verify the reply (malloc'd) */
+	notify_verdict *heard;    /* the last reply that did not end the tries
+				   * (unverified), for the give-up (malloc'd) */
 } notify_job;
 
 struct notifier {
@@ -103,13 +110,146 @@ bool notify_is_reply(const uint8_t *msg, size_t len, uint16_t id,
 	return wr_name(&r, qname, &ql) && wire_name_equal(qname, ql, apex, apex_len);
 }
 
+size_t notify_build_signed(const snap *s, uint16_t id, const tsig_key *key,
+			   tsig_ctx *tsig, uint8_t *buf, size_t max)
+{
+	size_t len = notify_build(s, id, buf, max);
+
+	if (len == 0 || key == NULL)
+		return len;
+	return tsig_sign_request(tsig, key, buf, &len, max, time(NULL)) ? len : 0;
+}
+
+static void say(notify_verdict *v, const char *result, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void say(notify_verdict *v, const char *result, const char *fmt, ...)
+{
+	va_list ap;
+
+	snprintf(v->result, sizeof(v->result), "%s", result);
+	va_start(ap, fmt);
+	vsnprintf(v->message, sizeof(v->message), fmt, ap);
+	va_end(ap);
+}
+
+/* The reply's rcode; key: the NOTIFY was signed with it (else NULL). */
+static void judge_rcode(int rcode, const char *key, notify_verdict *v)
+{
+	switch (rcode) {
+	case RCODE_NOERROR:
+		v->acked = true;
+		say(v, "acknowledged", "%s", "");
+		break;
+	case RCODE_REFUSED:
+		if (key != NULL)
+			say(v, "refused", "the secondary answered REFUSED: it probably does "
+			    "not list this server's address in its allow-notify/ACL for "
+			    "the zone, or does not accept key %s there", key);
+		else
+			say(v, "refused", "the secondary answered REFUSED: it probably does "
+			    "not list this server's address in its allow-notify/ACL for "
+			    "the zone, or wants the NOTIFY signed with a TSIG key (the "
+			    "zone's configuration names none)");
+		break;
+	case RCODE_NOTAUTH:
+		if (key != NULL)
+			say(v, "not authoritative", "the secondary answered NOTAUTH: it "
+			    "probably does not know key %s or does not list this server's "
+			    "address in its allow-notify/ACL", key);
+		else
+			say(v, "not authoritative", "the secondary answered NOTAUTH: it is "
+			    "probably not a secondary for the zone, does not list this "
+			    "server's address in its allow-notify/ACL, or wants a TSIG key "
+			    "(the zone's configuration names none)");
+		break;
+	case RCODE_NOTIMP:
+		say(v, "not implemented", "the secondary answered NOTIMP: it does not "
+		    "take NOTIFY");
+		break;
+	default:
+		say(v, "error reply", "the secondary answered rcode %d", rcode);
+		break;
+	}
+}
+
+static void judge_tsig_error(uint16_t error, const char *key, notify_verdict *v)
+{
+	char other[32];
+
+	switch (error) {
+	case TSIG_BADKEY:
+		say(v, "tsig error", "the secondary answered BADKEY: it does not know "
+		    "key %s (name and algorithm must match on both sides)", key);
+		break;
+	case TSIG_BADSIG:
+		say(v, "tsig error", "the secondary answered BADSIG: its secret for key "
+		    "%s differs from this server's", key);
+		break;
+	case TSIG_BADTIME:
+		say(v, "tsig error", "the secondary answered BADTIME: its clock and this "
+		    "server's differ by more than the fudge (%d s)", TSIG_FUDGE);
+		break;
+	default:
+		say(v, "tsig error", "the secondary answered %s for key %s",
+		    tsig_error_name(error, other, sizeof(other)), key);
+		break;
+	}
+}
+
+void notify_judge(const uint8_t *msg, size_t len, int rcode,
+		  const tsig_ctx *tsig, time_t now, notify_verdict *v)
+{
+	const char *key = tsig != NULL ? tsig->key.name : NULL;
+	uint16_t error = 0;
+	dns_query r;
+	tsig_reply res;
+
+	memset(v, 0, sizeof(*v));
+	if (tsig == NULL) {
+		v->final = true;
+		judge_rcode(rcode, NULL, v);
+		return;
+	}
+	res = query_parse_reply(msg, len, &r) != QP_OK ? TSIG_REPLY_BADMAC :
+	      tsig_check_reply(tsig, &r, now, &error);
+	switch (res) {
+	case TSIG_REPLY_OK:
+		v->final = true;
+		judge_rcode(rcode, key, v);
+		break;
+	case TSIG_REPLY_ERROR:
+		judge_tsig_error(error, key, v);
+		break;
+	case TSIG_REPLY_UNSIGNED:
+		if (rcode != RCODE_NOERROR) {
+			judge_rcode(rcode, key, v);
+			break;
+		}
+		say(v, "unsigned reply", "the secondary's reply is not signed with key "
+		    "%s, so it is not counted as acknowledged (a secondary that "
+		    "knows the key signs its reply)", key);
+		break;
+	case TSIG_REPLY_BADMAC:
+		say(v, "bad reply signature", "the reply's TSIG does not verify with key "
+		    "%s (another secret or key on the secondary, or not its reply), "
+		    "so it is not counted", key);
+		break;
+	case TSIG_REPLY_BADTIME:
+		say(v, "bad reply time", "the reply's TSIG was signed more than its "
+		    "fudge away from this server's time: check both clocks");
+		break;
+	}
+	v->acked = v->acked && v->final;
+}
+
 static const char *jzone(const notify_job *j)
 {
 	return snap_zone(j->snap);
 }
 
 /* Stores the job's state, so a restart carries on from it. */
-static void save(notify_job *j, const char *result)
+static void save(notify_job *j, const char *result, const char *message)
 {
 	db_notify st;
 
@@ -122,11 +262,14 @@ static void save(notify_job *j, const char *result)
 	st.last_sent_at = time(NULL);
 	if (result != NULL) {
 		snprintf(st.last_result, sizeof(st.last_result), "%s", result);
+		snprintf(st.last_message, sizeof(st.last_message), "%s",
+			 message != NULL ? message : "");
 		st.last_result_at = time(NULL);
 	} else {
 		db_notify old;
 		if (db_notify_get(j->owner->srv->d, j->zone_id, j->target, &old) == AX_OK) {
 			memcpy(st.last_result, old.last_result, sizeof(st.last_result));
+			memcpy(st.last_message, old.last_message, sizeof(st.last_message));
 			st.last_result_at = old.last_result_at;
 		}
 	}
@@ -140,6 +283,7 @@ static void save(notify_job *j, const char *result)
 }
 
 static void on_timeout(loop *l, void *arg);
+static void give_up(notify_job *j);
 
 static void key_job(char *buf, size_t len, int64_t zone_id, const char *target)
 {
@@ -166,12 +310,50 @@ static void flight_end(notify_job *j)
 	key_flight(key, sizeof(key), j->id, j->target);
 	strmap_del(j->owner->in_flight, key);
 	j->waiting = false;
+	if (j->tsig != NULL)
+		OPENSSL_cleanse(j->tsig, sizeof(*j->tsig));
+	free(j->tsig);
+	j->tsig = NULL;
+}
+
+static void forget_heard(notify_job *j)
+{
+	free(j->heard);
+	j->heard = NULL;
+}
+
+/*
+ * Writes j's NOTIFY into buf, signed with the key the zone's
+ * configuration names now (read at every send, so a retry after a key
+ * change or removal uses the current one). 0 when it cannot be built.
+ */
+static size_t build(notify_job *j, uint8_t *buf, size_t max)
+{
+	tsig_key key;
+	size_t len = 0;
+	int rc = db_notify_key(j->owner->srv->d, j->zone_id, &key);
+
+	if (rc == AX_ENOTFOUND)
+		return notify_build(j->snap, j->id, buf, max);
+	if (rc != AX_OK)
+		log_warn("notify", "zone %s: cannot read the TSIG key for the NOTIFY to "
+			 "%s: %s", jzone(j), j->target, ax_strerror(rc));
+	else if ((j->tsig = malloc(sizeof(*j->tsig))) == NULL ||
+		 (len = notify_build_signed(j->snap, j->id, &key, j->tsig, buf, max)) == 0)
+		log_warn("notify", "zone %s: cannot sign the NOTIFY to %s with key %s",
+			 jzone(j), j->target, key.name);
+	if (len == 0) {
+		free(j->tsig);
+		j->tsig = NULL;
+	}
+	OPENSSL_cleanse(&key, sizeof(key));
+	return len;
 }
 
 static void send_notify(notify_job *j)
 {
 	notifier *n = j->owner;
-	uint8_t buf[1024];
+	uint8_t buf[2048];
 	size_t len;
 	int fd = j->addr.ss_family == AF_INET ? n->fd4 : n->fd6;
 	socklen_t sl = j->addr.ss_family == AF_INET ? sizeof(struct sockaddr_in) :
@@ -184,9 +366,9 @@ static void send_notify(notify_job *j)
 		j->id = (uint16_t)rand();
 	key_flight(key, sizeof(key), j->id, j->target);
 	strmap_put(n->in_flight, key, (size_t)(uintptr_t)j);
-	len = notify_build(j->snap, j->id, buf, sizeof(buf));
-	if (len == 0 || fd < 0 ||
-	    sendto(fd, buf, len, 0, (struct sockaddr *)&j->addr, sl) < 0)
+	len = build(j, buf, sizeof(buf));
+	if (len > 0 && (fd < 0 ||
+	    sendto(fd, buf, len, 0, (struct sockaddr *)&j->addr, sl) < 0))
 		log_warn("notify", "zone %s: cannot send NOTIFY to %s: %s", jzone(j),
 			 j->target, fd < 0 ? "no socket for its family" : strerror(errno));
 	metric_notify_sent();
@@ -197,13 +379,14 @@ static void send_notify(notify_job *j)
 	/* Each wait doubles: notify-timeout, 2x, 4x, ... */
 	uint64_t wait = (uint64_t)n->srv->cfg->notify_timeout << (j->tries - 1 < 16 ? j->tries - 1 : 16);
 	j->timer = loop_after(n->srv->lp, wait, on_timeout, j);
-	log_debug("notify", "zone %s: NOTIFY serial %u to %s (try %d)", jzone(j),
-		  j->serial, j->target, j->tries);
+	log_debug("notify", "zone %s: NOTIFY serial %u to %s (try %d%s%s)", jzone(j),
+		  j->serial, j->target, j->tries, j->tsig ? ", key " : "",
+		  j->tsig ? j->tsig->key.name : "");
 	/* What a restart needs is the serial to announce: store it when it
 	 * changes, not on every send (a fan-out to many zones would be one
 	 * commit per NOTIFY). Results are stored when they come. */
 	if (!j->stored || j->stored_serial != j->serial)
-		save(j, NULL);
+		save(j, NULL, NULL);
 }
 
 static uint64_t burst_mtokens(const notifier *n)
@@ -306,10 +489,7 @@ static void on_timeout(loop *l, void *arg)
 	}
 	flight_end(j);
 	metric_notify_failed();
-	log_warn("notify", "zone %s: no reply from %s to NOTIFY of serial %u after %d "
-		 "tries; giving up until the next change", jzone(j), j->target,
-		 j->sent_serial, j->tries);
-	save(j, "no reply");
+	give_up(j);
 	/* A change that came during the last try is a new announcement. */
 	if (j->serial != j->sent_serial) {
 		j->tries = 0;
@@ -317,27 +497,66 @@ static void on_timeout(loop *l, void *arg)
 	}
 }
 
-static void on_reply(notify_job *j, int rcode)
+/* No reply ended the tries: stores what was heard, if anything. */
+static void give_up(notify_job *j)
 {
-	char result[64];
+	char msg[sizeof(j->heard->message) + 64];
 
+	if (j->heard != NULL) {
+		log_warn("notify", "zone %s: no verified reply from %s to NOTIFY of serial "
+			 "%u after %d tries (%s); giving up until the next change",
+			 jzone(j), j->target, j->sent_serial, j->tries, j->heard->message);
+		snprintf(msg, sizeof(msg), "%s; no verified reply after %d tries",
+			 j->heard->message, j->tries);
+		save(j, j->heard->result, msg);
+		forget_heard(j);
+		return;
+	}
+	log_warn("notify", "zone %s: no reply from %s to NOTIFY of serial %u after %d "
+		 "tries; giving up until the next change", jzone(j), j->target,
+		 j->sent_serial, j->tries);
+	save(j, "no reply", NULL);
+}
+
+/* A reply that does not end the tries (its TSIG did not verify): kept for
+ * the give-up; stored and logged when it says something new, so a flood
+ * of them costs no writes. */
+static void on_unverified(notify_job *j, const notify_verdict *v)
+{
+	if (j->heard != NULL && strcmp(j->heard->message, v->message) == 0)
+		return;
+	if (j->heard == NULL && (j->heard = malloc(sizeof(*j->heard))) == NULL)
+		return;
+	*j->heard = *v;
+	log_warn("notify", "zone %s: NOTIFY of serial %u to %s: %s: %s; not counted, "
+		 "retrying", jzone(j), j->sent_serial, j->target, v->result, v->message);
+	save(j, v->result, v->message);
+}
+
+static void on_reply(notify_job *j, const notify_verdict *v)
+{
+	if (!v->final) {
+		on_unverified(j, v);
+		return;
+	}
 	loop_cancel(j->owner->srv->lp, j->timer);
 	j->timer = NULL;
 	flight_end(j);
-	j->acked = true;
-	j->acked_serial = j->sent_serial;
-	metric_notify_acked();
-	snprintf(result, sizeof(result), "%s",
-		 rcode == RCODE_NOERROR ? "acknowledged" :
-		 rcode == RCODE_REFUSED ? "refused" :
-		 rcode == RCODE_NOTAUTH ? "not authoritative" :
-		 rcode == RCODE_NOTIMP ? "not implemented" : "error reply");
-	log_info("notify", "zone %s: NOTIFY of serial %u to %s: %s", jzone(j),
-		 j->sent_serial, j->target, result);
+	forget_heard(j);
+	if (v->acked) {
+		j->acked = true;
+		j->acked_serial = j->sent_serial;
+		metric_notify_acked();
+		log_info("notify", "zone %s: NOTIFY of serial %u to %s: %s", jzone(j),
+			 j->sent_serial, j->target, v->result);
+	} else {
+		log_warn("notify", "zone %s: NOTIFY of serial %u to %s: %s: %s", jzone(j),
+			 j->sent_serial, j->target, v->result, v->message);
+	}
 	j->tries = 0;
-	save(j, result);
+	save(j, v->result, v->message);
 	/* Changes that came while this one was in flight go out now; a
-	 * retry of what was just acknowledged need not. */
+	 * retry of what was just answered need not. */
 	if (j->serial != j->sent_serial)
 		request_send(j);
 	else
@@ -372,9 +591,12 @@ static void on_readable(loop *l, int fd, uint32_t events, void *arg)
 		notify_job *j = (notify_job *)(uintptr_t)found;
 		size_t alen;
 		const uint8_t *apex = snap_apex(j->snap, &alen);
-		if (addr_same((struct sockaddr *)&j->addr, (struct sockaddr *)&from, true) &&
-		    notify_is_reply(buf, (size_t)len, j->id, apex, alen, &rcode))
-			on_reply(j, rcode);
+		notify_verdict v;
+		if (!addr_same((struct sockaddr *)&j->addr, (struct sockaddr *)&from, true) ||
+		    !notify_is_reply(buf, (size_t)len, j->id, apex, alen, &rcode))
+			continue;
+		notify_judge(buf, (size_t)len, rcode, j->tsig, time(NULL), &v);
+		on_reply(j, &v);
 	}
 }
 
@@ -413,6 +635,8 @@ int notify_new(struct dns_server *s, notifier **out, ax_errinfo *ei)
 static void job_free(notifier *n, notify_job *j)
 {
 	dequeue(j);
+	flight_end(j);
+	forget_heard(j);
 	loop_cancel(n->srv->lp, j->timer);
 	snap_unref(j->snap);
 	free(j);
@@ -603,72 +827,126 @@ void notify_forget(notifier *n, int64_t zone_id)
 		drop_jobs(n, zone_id, NULL, 0);
 }
 
-int notify_send_now(const snap *s, notify_outcome *t, size_t n, int timeout_ms)
-{
-	uint16_t *ids = calloc(n + 1, sizeof(*ids));
-	int fds[2] = {open_fd(AF_INET), open_fd(AF_INET6)};
-	size_t alen, left = n;
-	const uint8_t *apex = snap_apex(s, &alen);
-	struct timespec t0, now;
-	uint8_t buf[4096];
+/* The sockets and per-target state of one notify_send_now. */
+typedef struct now_run {
+	int fds[2];                /* IPv4, IPv6 */
+	uint16_t *ids;
+	tsig_ctx *tsig;            /* per target, when signed */
+	bool *done;                /* a final verdict came */
+	struct timespec t0;
+} now_run;
 
-	if (ids == NULL || fds[0] < 0) {
-		free(ids);
-		for (int k = 0; k < 2; k++)
-			if (fds[k] >= 0)
-				close(fds[k]);
-		return AX_EIO;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+static void now_end(now_run *r, size_t n)
+{
+	for (int k = 0; k < 2; k++)
+		if (r->fds[k] >= 0)
+			close(r->fds[k]);
+	if (r->tsig != NULL)
+		OPENSSL_cleanse(r->tsig, n * sizeof(*r->tsig));
+	free(r->tsig);
+	free(r->ids);
+	free(r->done);
+}
+
+static unsigned now_ms(const now_run *r)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (unsigned)((now.tv_sec - r->t0.tv_sec) * 1000 +
+			  (now.tv_nsec - r->t0.tv_nsec) / 1000000);
+}
+
+/* Sends every target its NOTIFY; returns how many went out. */
+static size_t now_send(now_run *r, const snap *s, const tsig_key *key,
+		       notify_outcome *t, size_t n)
+{
+	uint8_t buf[2048];
+	size_t sent = 0;
+
 	for (size_t i = 0; i < n; i++) {
-		int fd = fds[t[i].target.ss_family == AF_INET ? 0 : 1];
-		size_t len;
+		int fd = r->fds[t[i].target.ss_family == AF_INET ? 0 : 1];
 		socklen_t sl = t[i].target.ss_family == AF_INET ?
 			       sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
-		if (getrandom(&ids[i], sizeof(ids[i]), 0) != sizeof(ids[i]))
-			ids[i] = (uint16_t)(rand() + (int)i);
+		size_t len;
+		if (getrandom(&r->ids[i], sizeof(r->ids[i]), 0) != sizeof(r->ids[i]))
+			r->ids[i] = (uint16_t)(rand() + (int)i);
 		t[i].answered = false;
-		len = notify_build(s, ids[i], buf, sizeof(buf));
+		len = notify_build_signed(s, r->ids[i], key, key ? &r->tsig[i] : NULL,
+					  buf, sizeof(buf));
 		if (fd < 0 || len == 0 ||
-		    sendto(fd, buf, len, 0, (struct sockaddr *)&t[i].target, sl) < 0)
-			left--;
-		else
-			metric_notify_sent();
+		    sendto(fd, buf, len, 0, (struct sockaddr *)&t[i].target, sl) < 0) {
+			r->done[i] = true;
+			continue;
+		}
+		metric_notify_sent();
+		sent++;
 	}
+	return sent;
+}
+
+/* Matches one reply to its target; returns true when that target is
+ * done (its verdict final). */
+static bool now_reply(now_run *r, const snap *s, bool keyed, notify_outcome *t,
+		      size_t n, const uint8_t *msg, size_t len,
+		      const struct sockaddr_storage *from)
+{
+	size_t alen;
+	const uint8_t *apex = snap_apex(s, &alen);
+
+	for (size_t i = 0; i < n; i++) {
+		int rcode;
+		if (r->done[i] ||
+		    !addr_same((const struct sockaddr *)&t[i].target, (const struct sockaddr *)from, true) ||
+		    !notify_is_reply(msg, len, r->ids[i], apex, alen, &rcode))
+			continue;
+		t[i].answered = true;
+		t[i].ms = now_ms(r);
+		notify_judge(msg, len, rcode, keyed ? &r->tsig[i] : NULL, time(NULL),
+			     &t[i].verdict);
+		if (!t[i].verdict.final)
+			return false;
+		if (t[i].verdict.acked)
+			metric_notify_acked();
+		r->done[i] = true;
+		return true;
+	}
+	return false;
+}
+
+int notify_send_now(const snap *s, const tsig_key *key, notify_outcome *t,
+		    size_t n, int timeout_ms)
+{
+	now_run r = {{open_fd(AF_INET), open_fd(AF_INET6)}, NULL, NULL, NULL, {0, 0}};
+	uint8_t buf[4096];
+	size_t left;
+
+	r.ids = calloc(n + 1, sizeof(*r.ids));
+	r.done = calloc(n + 1, sizeof(*r.done));
+	r.tsig = key ? calloc(n + 1, sizeof(*r.tsig)) : NULL;
+	if (r.ids == NULL || r.done == NULL || (key && r.tsig == NULL) || r.fds[0] < 0) {
+		now_end(&r, n);
+		return r.fds[0] < 0 ? AX_EIO : AX_ENOMEM;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &r.t0);
+	left = now_send(&r, s, key, t, n);
 	while (left > 0) {
-		struct pollfd p[2] = {{fds[0], POLLIN, 0}, {fds[1], POLLIN, 0}};
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		long el = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
-		if (el >= timeout_ms || poll(p, 2, (int)(timeout_ms - el)) <= 0)
+		struct pollfd p[2] = {{r.fds[0], POLLIN, 0}, {r.fds[1], POLLIN, 0}};
+		unsigned el = now_ms(&r);
+		if (el >= (unsigned)timeout_ms || poll(p, 2, (int)(timeout_ms - (int)el)) <= 0)
 			break;
 		for (int k = 0; k < 2; k++) {
 			struct sockaddr_storage from;
 			socklen_t fl = sizeof(from);
 			ssize_t len;
 			if (!(p[k].revents & POLLIN) ||
-			    (len = recvfrom(fds[k], buf, sizeof(buf), 0,
+			    (len = recvfrom(r.fds[k], buf, sizeof(buf), 0,
 					    (struct sockaddr *)&from, &fl)) < 0)
 				continue;
-			for (size_t i = 0; i < n; i++) {
-				int rcode;
-				if (t[i].answered ||
-				    !addr_same((struct sockaddr *)&t[i].target, (struct sockaddr *)&from, true) ||
-				    !notify_is_reply(buf, (size_t)len, ids[i], apex, alen, &rcode))
-					continue;
-				t[i].answered = true;
-				t[i].rcode = rcode;
-				metric_notify_acked();
-				clock_gettime(CLOCK_MONOTONIC, &now);
-				t[i].ms = (unsigned)((now.tv_sec - t0.tv_sec) * 1000 +
-						     (now.tv_nsec - t0.tv_nsec) / 1000000);
+			if (now_reply(&r, s, key != NULL, t, n, buf, (size_t)len, &from))
 				left--;
-				break;
-			}
 		}
 	}
-	free(ids);
-	for (int k = 0; k < 2; k++)
-		if (fds[k] >= 0)
-			close(fds[k]);
+	now_end(&r, n);
 	return AX_OK;
 }

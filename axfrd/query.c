@@ -37,14 +37,14 @@ static bool read_rr(wreader *r, rr_view *rr)
 	return wr_skip(r, rr->rdlen);
 }
 
-static query_parse_result parse_header(wreader *r, dns_query *q)
+static query_parse_result parse_header(wreader *r, dns_query *q, bool reply)
 {
 	if (!wr_u16(r, &q->id) || !wr_u16(r, &q->flags) || !wr_u16(r, &q->qdcount) ||
 	    !wr_u16(r, &q->ancount) || !wr_u16(r, &q->nscount) ||
 	    !wr_u16(r, &q->arcount))
 		return QP_DROP;
 	/* Answering a response could start a packet storm between servers. */
-	if (q->flags & WIRE_QR)
+	if (!(q->flags & WIRE_QR) != !reply)
 		return QP_DROP;
 	q->opcode = (uint8_t)WIRE_OPCODE(q->flags);
 	return QP_OK;
@@ -163,7 +163,8 @@ static bool parse_additional(wreader *r, dns_query *q)
 	return true;
 }
 
-query_parse_result query_parse(const uint8_t *msg, size_t len, dns_query *q)
+static query_parse_result parse_message(const uint8_t *msg, size_t len,
+					dns_query *q, bool reply)
 {
 	wreader r;
 	bool need_question;
@@ -174,11 +175,12 @@ query_parse_result query_parse(const uint8_t *msg, size_t len, dns_query *q)
 	if (msg == NULL || len < WIRE_HEADER_LEN)
 		return QP_DROP;
 	wr_init(&r, msg, len);
-	if (parse_header(&r, q) != QP_OK)
+	if (parse_header(&r, q, reply) != QP_OK)
 		return QP_DROP;
 	/* Other opcodes get NOTIMP from the caller, with or without a
-	 * question; more than one question is never meaningful. */
-	need_question = q->opcode == OP_QUERY || q->opcode == OP_NOTIFY;
+	 * question; more than one question is never meaningful. A reply may
+	 * leave the question out (some servers do on errors). */
+	need_question = !reply && (q->opcode == OP_QUERY || q->opcode == OP_NOTIFY);
 	if (q->qdcount > 1 || (need_question && q->qdcount != 1))
 		return QP_FORMERR;
 	if (q->qdcount == 1 && !parse_question(&r, q))
@@ -189,6 +191,16 @@ query_parse_result query_parse(const uint8_t *msg, size_t len, dns_query *q)
 	if (r.pos != r.len)
 		return QP_FORMERR;  /* trailing garbage */
 	return QP_OK;
+}
+
+query_parse_result query_parse(const uint8_t *msg, size_t len, dns_query *q)
+{
+	return parse_message(msg, len, q, false);
+}
+
+query_parse_result query_parse_reply(const uint8_t *msg, size_t len, dns_query *q)
+{
+	return parse_message(msg, len, q, true);
 }
 
 size_t query_udp_limit(const dns_query *q)

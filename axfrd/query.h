@@ -52,6 +52,10 @@ typedef enum query_parse_result {
  */
 query_parse_result query_parse(const uint8_t *msg, size_t len, dns_query *q);
 
+/* The same checks for a reply (QR set; the question may be missing), as
+ * for the NOTIFY replies we read: QP_DROP for a request. */
+query_parse_result query_parse_reply(const uint8_t *msg, size_t len, dns_query *q);
+
 /*
  * Writes a response with only a header, the question (when it was
  * parsed), an OPT record (when the request had EDNS) and the given rcode

@@ -8,6 +8,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "wire.h"
@@ -420,14 +421,32 @@ undo:
 	return false;
 }
 
+/* Appends the TSIG RR t to msg, increments ARCOUNT and keeps t's MAC in
+ * ctx (the next MAC of the exchange covers it). */
+static bool append_tsig(tsig_ctx *ctx, uint8_t *msg, size_t *len, size_t cap,
+			const tsig_rdata *t)
+{
+	uint16_t ar = read_u16_at(msg, *len, WIRE_OFF_ARCOUNT);
+	wbuf b;
+
+	wb_init(&b, msg, cap, NULL);
+	b.len = *len;
+	if (ar == UINT16_MAX || !put_tsig_rr(ctx, &b, t))
+		return false;
+	wb_put_u16_at(&b, WIRE_OFF_ARCOUNT, (uint16_t)(ar + 1));
+	*len = b.len;
+	if (t->mac_len > 0)
+		memcpy(ctx->mac, t->mac, t->mac_len);
+	ctx->mac_len = t->mac_len;
+	return true;
+}
+
 bool tsig_sign(tsig_ctx *ctx, uint8_t *msg, size_t *len, size_t cap,
 	       time_t now)
 {
 	const tsig_alg *a = signing_alg(ctx);
 	uint8_t mac[TSIG_MAC_MAX], other[BADTIME_OTHER_LEN];
 	tsig_rdata t;
-	wbuf b;
-	uint16_t ar;
 
 	if (ctx->alg_len == 0)
 		return true;  /* no usable TSIG in the request: nothing to add */
@@ -443,15 +462,123 @@ bool tsig_sign(tsig_ctx *ctx, uint8_t *msg, size_t *len, size_t cap,
 		t.mac = mac;
 		t.mac_len = (uint16_t)a->len;
 	}
-	ar = read_u16_at(msg, *len, WIRE_OFF_ARCOUNT);
-	wb_init(&b, msg, cap, NULL);
-	b.len = *len;
-	if (ar == UINT16_MAX || !put_tsig_rr(ctx, &b, &t))
+	if (!append_tsig(ctx, msg, len, cap, &t))
 		return false;
-	wb_put_u16_at(&b, WIRE_OFF_ARCOUNT, (uint16_t)(ar + 1));
-	*len = b.len;
-	memcpy(ctx->mac, mac, t.mac_len);
-	ctx->mac_len = t.mac_len;
 	ctx->messages++;
 	return true;
+}
+
+/* ==== the client side: signed NOTIFYs and their replies ==== */
+
+/* ctx for a request signed with key: names in wire form, no MAC yet. */
+static const tsig_alg *request_ctx(tsig_ctx *ctx, const tsig_key *key,
+				   uint16_t id)
+{
+	const tsig_alg *a = alg_by_name(key->algorithm);
+
+	memset(ctx, 0, sizeof(*ctx));
+	if (a == NULL || !wire_name_from_text(key->name, ctx->name_wire, &ctx->name_len))
+		return NULL;
+	ctx->key = *key;
+	memcpy(ctx->alg_wire, a->wire, a->wire_len);
+	ctx->alg_len = a->wire_len;
+	ctx->orig_id = id;
+	return a;
+}
+
+bool tsig_sign_request(tsig_ctx *ctx, const tsig_key *key, uint8_t *msg,
+		       size_t *len, size_t cap, time_t now)
+{
+	uint8_t mac[TSIG_MAC_MAX];
+	size_t outlen = 0;
+	const tsig_alg *a;
+	tsig_rdata t;
+	mac_run m;
+
+	if (*len < WIRE_HEADER_LEN || *len > cap ||
+	    (a = request_ctx(ctx, key, read_u16_at(msg, *len, 0))) == NULL ||
+	    cap - *len < tsig_space(ctx))
+		goto fail;
+	memset(&t, 0, sizeof(t));
+	t.time_signed = now < 0 ? 0 : (uint64_t)now & U48_MAX;
+	t.fudge = TSIG_FUDGE;
+	t.orig_id = ctx->orig_id;
+	/* A request's MAC (4.3.2): the message as it is, then the variables. */
+	mac_begin(&m, a, key);
+	mac_message(&m, msg, *len, ctx->orig_id, read_u16_at(msg, *len, WIRE_OFF_ARCOUNT));
+	mac_vars(&m, ctx, &t, false);
+	if (!mac_end(&m, mac, &outlen) || outlen != a->len)
+		goto fail;
+	t.mac = mac;
+	t.mac_len = (uint16_t)a->len;
+	if (append_tsig(ctx, msg, len, cap, &t))
+		return true;
+fail:
+	OPENSSL_cleanse(ctx, sizeof(*ctx));
+	return false;
+}
+
+/* The reply's MAC (5.3 as seen by the client): the request MAC with its
+ * length, the reply as it was before its TSIG, the TSIG variables. */
+static bool reply_mac_ok(const tsig_ctx *ctx, const tsig_alg *a,
+			 const dns_query *r, const tsig_rdata *t)
+{
+	uint8_t prefix[2] = {(uint8_t)(ctx->mac_len >> 8), (uint8_t)ctx->mac_len};
+	uint8_t mac[TSIG_MAC_MAX];
+	size_t len = 0;
+	uint16_t ar = read_u16_at(r->msg, r->len, WIRE_OFF_ARCOUNT);
+	mac_run m;
+
+	if (ar == 0 || t->mac_len != a->len)
+		return false;   /* we sent a full MAC and take nothing shorter */
+	mac_begin(&m, a, &ctx->key);
+	mac_add(&m, prefix, sizeof(prefix));
+	mac_add(&m, ctx->mac, ctx->mac_len);
+	mac_message(&m, r->msg, r->tsig_start, t->orig_id, (uint16_t)(ar - 1));
+	mac_vars(&m, ctx, t, false);
+	return mac_end(&m, mac, &len) && len == a->len &&
+	       CRYPTO_memcmp(mac, t->mac, t->mac_len) == 0;
+}
+
+tsig_reply tsig_check_reply(const tsig_ctx *ctx, const dns_query *r,
+			    time_t now, uint16_t *error)
+{
+	const tsig_alg *a = alg_by_name(ctx->key.algorithm);
+	tsig_ctx got;
+	tsig_rdata t;
+	tsig_reply res = TSIG_REPLY_BADMAC;
+
+	*error = 0;
+	if (!r->has_tsig)
+		return TSIG_REPLY_UNSIGNED;
+	memset(&got, 0, sizeof(got));
+	memset(&t, 0, sizeof(t));
+	if (a == NULL || !parse_tsig(r, &got, &t) ||
+	    !wire_name_equal(got.name_wire, got.name_len, ctx->name_wire, ctx->name_len) ||
+	    !wire_name_equal(got.alg_wire, got.alg_len, ctx->alg_wire, ctx->alg_len) ||
+	    t.orig_id != ctx->orig_id)
+		goto done;
+	if (t.error != 0) {
+		*error = t.error;
+		res = TSIG_REPLY_ERROR;
+	} else if (reply_mac_ok(ctx, a, r, &t)) {
+		res = time_outside(t.time_signed, t.fudge, now) ? TSIG_REPLY_BADTIME :
+		      TSIG_REPLY_OK;
+	}
+done:
+	OPENSSL_cleanse(&got, sizeof(got));
+	return res;
+}
+
+const char *tsig_error_name(uint16_t error, char *buf, size_t len)
+{
+	switch (error) {
+	case TSIG_BADSIG: return "BADSIG";
+	case TSIG_BADKEY: return "BADKEY";
+	case TSIG_BADTIME: return "BADTIME";
+	case TSIG_BADTRUNC: return "BADTRUNC";
+	default:
+		snprintf(buf, len, "TSIG error %u", error);
+		return buf;
+	}
 }

@@ -1,6 +1,7 @@
 /* tsig.h -- transaction signatures (RFC 8945) with hmac-sha256 and
  * hmac-sha512: verifying requests before acting on them and signing every
- * message of a response, MACs compared in constant time. */
+ * message of a response; for the NOTIFYs we send, signing the request and
+ * verifying the reply. MACs compared in constant time. */
 #ifndef AXFRD_TSIG_H
 #define AXFRD_TSIG_H
 
@@ -72,5 +73,36 @@ bool tsig_sign(tsig_ctx *ctx, uint8_t *msg, size_t *len, size_t cap,
 
 /* Space to keep free in a message for its TSIG record. */
 size_t tsig_space(const tsig_ctx *ctx);
+
+/*
+ * The client side, for the NOTIFYs we send: appends a TSIG record signed
+ * with key to the request msg (length *len, buffer cap) and increments
+ * ARCOUNT; ctx keeps the key and the request MAC for tsig_check_reply.
+ * Returns false for an unknown algorithm or when it does not fit.
+ */
+bool tsig_sign_request(tsig_ctx *ctx, const tsig_key *key, uint8_t *msg,
+		       size_t *len, size_t cap, time_t now);
+
+/* What tsig_check_reply found in a reply to a signed request. */
+typedef enum tsig_reply {
+	TSIG_REPLY_OK,        /* signed with the request's key, MAC and time good */
+	TSIG_REPLY_UNSIGNED,  /* no TSIG record */
+	TSIG_REPLY_ERROR,     /* the TSIG carries an error (BADKEY...): *error */
+	TSIG_REPLY_BADMAC,    /* another key, a malformed TSIG or a wrong MAC */
+	TSIG_REPLY_BADTIME,   /* verified, but signed outside its fudge of now */
+} tsig_reply;
+
+/*
+ * Verifies reply r (parsed with query_parse_reply) to the request signed
+ * with ctx (RFC 8945 5.3: the MAC covers the request MAC, the reply
+ * without its TSIG and the TSIG variables). *error gets the TSIG error
+ * code of a TSIG_REPLY_ERROR reply (such replies are unsigned for BADKEY
+ * and BADSIG, so they prove nothing), 0 otherwise.
+ */
+tsig_reply tsig_check_reply(const tsig_ctx *ctx, const dns_query *r,
+			    time_t now, uint16_t *error);
+
+/* "BADKEY", "BADSIG", "BADTIME", "BADTRUNC" or "TSIG error N" in buf. */
+const char *tsig_error_name(uint16_t error, char *buf, size_t len);
 
 #endif

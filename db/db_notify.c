@@ -25,10 +25,11 @@ static void read_notify(sqlite3_stmt *st, db_notify *n)
 	n->last_sent_at = sqlite3_column_int64(st, 4);
 	copy_text(st, 5, n->last_result, sizeof(n->last_result));
 	n->last_result_at = sqlite3_column_int64(st, 6);
+	copy_text(st, 7, n->last_message, sizeof(n->last_message));
 }
 
 #define NOTIFY_COLS "target, serial, acked_serial, tries, last_sent_at, " \
-	"last_result, last_result_at"
+	"last_result, last_result_at, last_message"
 
 int db_notify_get(db *d, int64_t zone_id, const char *target, db_notify *out)
 {
@@ -54,7 +55,7 @@ int db_notify_put(db *d, int64_t zone_id, const db_notify *n)
 	int rc;
 
 	if ((rc = db_prepare(d, "INSERT OR REPLACE INTO notify_state (zone_id, "
-			     NOTIFY_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)", &st)) != AX_OK)
+			     NOTIFY_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", &st)) != AX_OK)
 		return rc;
 	sqlite3_bind_int64(st, 1, zone_id);
 	sqlite3_bind_text(st, 2, n->target, -1, SQLITE_TRANSIENT);
@@ -68,6 +69,7 @@ int db_notify_put(db *d, int64_t zone_id, const db_notify *n)
 		sqlite3_bind_text(st, 7, n->last_result, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(st, 8, n->last_result_at);
 	}
+	sqlite3_bind_text(st, 9, n->last_message, -1, SQLITE_TRANSIENT);
 	return db_exec_stmt(d, st);
 }
 

@@ -16,7 +16,8 @@ typedef struct db_notify {
 	uint32_t acked_serial;
 	int tries;
 	int64_t last_sent_at;
-	char last_result[96];
+	char last_result[96];     /* "acknowledged", "refused", "no reply"... */
+	char last_message[320];   /* the likely cause, for the operator; "" */
 	int64_t last_result_at;
 } db_notify;
 

@@ -501,6 +501,24 @@ int db_notify_targets(db *d, int64_t zone_id, struct sockaddr_storage **out,
 	return rc;
 }
 
+int db_notify_key(db *d, int64_t zone_id, tsig_key *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = db_prepare(d, "SELECT k.name, k.algorithm, k.secret FROM "
+			     "secondary_dns s JOIN tsig_keys k ON k.id = s.tsig_key_id "
+			     "WHERE s.zone_id = ?", &st)) != AX_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, zone_id);
+	rc = sqlite3_step(st);
+	rc = rc == SQLITE_ROW ? read_key(st, 0, out) :
+	     rc == SQLITE_DONE ? AX_ENOTFOUND : db_err(rc);
+	db_done(d, st);
+	return rc;
+}
+
 int db_zone_name_by_id(db *d, int64_t zone_id, char **name)
 {
 	sqlite3_stmt *st;

@@ -112,6 +112,11 @@ int db_tsig_key_find(db *d, const char *name, tsig_key *out);
 int db_notify_targets(db *d, int64_t zone_id, struct sockaddr_storage **out,
 		      size_t *n);
 
+/* For the DNS side: the key NOTIFYs for zone_id are signed with (the
+ * configuration's tsig_key, secret included; the caller cleanses it);
+ * AX_ENOTFOUND when the zone has no configuration or no key. */
+int db_notify_key(db *d, int64_t zone_id, tsig_key *out);
+
 /* The normalized name of zone_id in *name (malloc'd); AX_ENOTFOUND. */
 int db_zone_name_by_id(db *d, int64_t zone_id, char **name);
 

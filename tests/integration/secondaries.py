@@ -1242,7 +1242,9 @@ class NsdSecondary(_Server):
     (outgoing-interface); the harness's own queries (dump(), serial())
     still come from 127.0.0.1, which it allows. The named classes have no
     such parameter: named listens only on addresses configured on an
-    interface, and lo holds only 127.0.0.1 unless someone adds more."""
+    interface, and lo holds only 127.0.0.1 unless someone adds more.
+    notify_key_only (with tsig): NOTIFYs are accepted only when signed
+    with that key (allow-notify: ADDR KEY, no NOKEY line)."""
 
     NAME = "nsd"
     READY_RE = re.compile(r"nsd started \(NSD [^)]*\), pid \d+")
@@ -1251,8 +1253,10 @@ class NsdSecondary(_Server):
 
     def __init__(self, primary_port, zones, workdir=None, port=None, tsig=None,
                  request_ixfr=True, notify_from=("127.0.0.1",), max_retry=2, max_refresh=None,
-                 primary_addr="127.0.0.1", verbosity=2, addr="127.0.0.1"):
+                 primary_addr="127.0.0.1", verbosity=2, addr="127.0.0.1",
+                 notify_key_only=False):
         super().__init__(workdir, port, addr)
+        self.notify_key_only = notify_key_only and tsig is not None
         self.primary_port = primary_port
         self.primary_addr = primary_addr
         self.zone_names = [z.rstrip(".").lower() for z in zones]
@@ -1318,7 +1322,8 @@ class NsdSecondary(_Server):
                 # its SOA queries and transfers come from its own address
                 lines.append("\toutgoing-interface: %s" % self.addr)
             for a in self.notify_from:
-                lines.append("\tallow-notify: %s NOKEY" % a)
+                if not self.notify_key_only:
+                    lines.append("\tallow-notify: %s NOKEY" % a)
                 if self.tsig:
                     lines.append("\tallow-notify: %s %s" % (a, self.tsig[0]))
             if self.max_retry is not None:

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "axfrd/query.h"
 #include "axfrd/snap.h"
 #include "axfrd/tsig.h"
 #include "axfrd/wire.h"
@@ -544,6 +545,160 @@ static void test_malformed(void **state)
 	free_request(&r);
 }
 
+/* ==== the client side (signed NOTIFY) against ldns as the secondary ==== */
+
+/* A NOTIFY-like request (id 0x4343) in buf, signed here with key name. */
+static void client_request(const char *name, tsig_ctx *ctx, uint8_t *buf,
+			   size_t *len, size_t cap)
+{
+	ldns_pkt *p = ldns_pkt_query_new(ldns_dname_new_frm_str(ZONE "."),
+					 LDNS_RR_TYPE_SOA, LDNS_RR_CLASS_IN, 0);
+	uint8_t *wire = NULL;
+	tsig_key key;
+
+	assert_non_null(p);
+	ldns_pkt_set_id(p, 0x4343);
+	ldns_pkt_set_opcode(p, LDNS_PACKET_NOTIFY);
+	assert_int_equal(ldns_pkt2wire(&wire, p, len), LDNS_STATUS_OK);
+	memcpy(buf, wire, *len);
+	free(wire);
+	ldns_pkt_free(p);
+	assert_true(lookup(NULL, name, &key));
+	assert_true(tsig_sign_request(ctx, &key, buf, len, cap, time(NULL)));
+}
+
+/* The secondary's reply to request (wire req), signed by ldns with key
+ * name and secret (NULL: unsigned), into buf. */
+static void ldns_reply(const uint8_t *req, size_t req_len, const char *name,
+		       const uint8_t *secret, size_t slen, const char *alg,
+		       uint8_t *buf, size_t *len)
+{
+	ldns_pkt *rq = NULL, *p = ldns_pkt_new();
+	ldns_rr *q = NULL;
+	uint8_t *wire = NULL;
+	char keydata[128];
+
+	assert_int_equal(ldns_wire2pkt(&rq, req, req_len), LDNS_STATUS_OK);
+	ldns_pkt_set_id(p, 0x4343);
+	ldns_pkt_set_qr(p, true);
+	ldns_pkt_set_aa(p, true);
+	ldns_pkt_set_opcode(p, LDNS_PACKET_NOTIFY);
+	assert_int_equal(ldns_rr_new_question_frm_str(&q, ZONE ". IN SOA", NULL, NULL),
+			 LDNS_STATUS_OK);
+	ldns_pkt_push_rr(p, LDNS_SECTION_QUESTION, q);
+	if (secret != NULL) {
+		b64(secret, slen, keydata);
+		assert_int_equal(ldns_pkt_tsig_sign(p, name, keydata, 300, alg,
+						    ldns_rr_rdf(ldns_pkt_tsig(rq), 3)),
+				 LDNS_STATUS_OK);
+	}
+	assert_int_equal(ldns_pkt2wire(&wire, p, len), LDNS_STATUS_OK);
+	memcpy(buf, wire, *len);
+	free(wire);
+	ldns_pkt_free(p);
+	ldns_pkt_free(rq);
+}
+
+static tsig_reply check_reply(const tsig_ctx *ctx, const uint8_t *buf, size_t len,
+			      uint16_t *error)
+{
+	dns_query r;
+
+	assert_int_equal(query_parse_reply(buf, len, &r), QP_OK);
+	return tsig_check_reply(ctx, &r, time(NULL), error);
+}
+
+/* Our signed request verifies in ldns; a flipped bit does not. */
+static void test_client_sign_request(void **state)
+{
+	uint8_t buf[1024];
+	char keydata[128];
+	size_t len;
+	tsig_ctx ctx;
+	ldns_pkt *p = NULL;
+
+	(void)state;
+	client_request(KEY512, &ctx, buf, &len, sizeof(buf));
+	assert_int_equal(ctx.mac_len, 64);
+	assert_int_equal(ldns_wire2pkt(&p, buf, len), LDNS_STATUS_OK);
+	assert_non_null(ldns_pkt_tsig(p));
+	b64(secret512, sizeof(secret512), keydata);
+	assert_true(ldns_pkt_tsig_verify(p, buf, len, KEY512, keydata, NULL));
+	buf[WIRE_HEADER_LEN + 1] ^= 1;
+	assert_false(ldns_pkt_tsig_verify(p, buf, len, KEY512, keydata, NULL));
+	ldns_pkt_free(p);
+	/* no room, or an unknown algorithm: nothing is signed */
+	client_request(KEY256, &ctx, buf, &len, sizeof(buf));
+	size_t small = len;
+	tsig_key key;
+	assert_true(lookup(NULL, KEY256, &key));
+	assert_false(tsig_sign_request(&ctx, &key, buf, &small, small + 10, time(NULL)));
+	snprintf(key.algorithm, sizeof(key.algorithm), "hmac-md5");
+	small = len;
+	assert_false(tsig_sign_request(&ctx, &key, buf, &small, sizeof(buf), time(NULL)));
+}
+
+/* A reply signed by ldns over our request MAC verifies; unsigned, another
+ * key, a wrong secret or a changed byte do not. */
+static void test_client_check_reply(void **state)
+{
+	uint8_t req[1024], rep[1024];
+	size_t rlen, len;
+	uint16_t error;
+	tsig_ctx ctx;
+	static const uint8_t wrong[32] = "0123456789abcdef0123456789abcdeX";
+
+	(void)state;
+	client_request(KEY256, &ctx, req, &rlen, sizeof(req));
+	ldns_reply(req, rlen, KEY256, secret256, sizeof(secret256), "hmac-sha256.", rep, &len);
+	assert_int_equal(check_reply(&ctx, rep, len, &error), TSIG_REPLY_OK);
+	assert_int_equal(error, 0);
+	rep[WIRE_HEADER_LEN + 2] ^= 0x20;   /* a case change in the question */
+	assert_int_equal(check_reply(&ctx, rep, len, &error), TSIG_REPLY_BADMAC);
+	ldns_reply(req, rlen, NULL, NULL, 0, NULL, rep, &len);
+	assert_int_equal(check_reply(&ctx, rep, len, &error), TSIG_REPLY_UNSIGNED);
+	ldns_reply(req, rlen, KEY512, secret512, sizeof(secret512), "hmac-sha512.", rep, &len);
+	assert_int_equal(check_reply(&ctx, rep, len, &error), TSIG_REPLY_BADMAC);
+	ldns_reply(req, rlen, KEY256, wrong, sizeof(wrong), "hmac-sha256.", rep, &len);
+	assert_int_equal(check_reply(&ctx, rep, len, &error), TSIG_REPLY_BADMAC);
+}
+
+/* A reply carrying a TSIG error (as our own server side writes one) is
+ * reported with its code; our server's signed answer to our own signed
+ * request verifies. */
+static void test_client_error_reply(void **state)
+{
+	uint8_t req[1024], rep[1024];
+	size_t rlen, len;
+	uint16_t error;
+	tsig_ctx ctx, srv;
+	dns_query q;
+	char name[16];
+
+	(void)state;
+	client_request(KEY256, &ctx, req, &rlen, sizeof(req));
+	assert_int_equal(query_parse(req, rlen, &q), QP_OK);
+	assert_true(q.has_tsig);
+	assert_int_equal(tsig_verify(&q, lookup, NULL, time(NULL), &srv), TSIG_OK);
+	ldns_reply(req, rlen, NULL, NULL, 0, NULL, rep, &len);
+	assert_true(tsig_sign(&srv, rep, &len, sizeof(rep), time(NULL)));
+	assert_int_equal(check_reply(&ctx, rep, len, &error), TSIG_REPLY_OK);
+	/* the secondary's clock is an hour ahead */
+	ldns_reply(req, rlen, NULL, NULL, 0, NULL, rep, &len);
+	assert_int_equal(tsig_verify(&q, lookup, NULL, time(NULL), &srv), TSIG_OK);
+	assert_true(tsig_sign(&srv, rep, &len, sizeof(rep), time(NULL) + 3600));
+	assert_int_equal(check_reply(&ctx, rep, len, &error), TSIG_REPLY_BADTIME);
+	/* BADSIG: the server does not know our secret */
+	assert_int_equal(tsig_verify(&q, lookup, NULL, time(NULL), &srv), TSIG_OK);
+	srv.error = TSIG_BADSIG;
+	ldns_reply(req, rlen, NULL, NULL, 0, NULL, rep, &len);
+	assert_true(tsig_sign(&srv, rep, &len, sizeof(rep), time(NULL)));
+	assert_int_equal(check_reply(&ctx, rep, len, &error), TSIG_REPLY_ERROR);
+	assert_int_equal(error, TSIG_BADSIG);
+	assert_string_equal(tsig_error_name(error, name, sizeof(name)), "BADSIG");
+	assert_string_equal(tsig_error_name(99, name, sizeof(name)), "TSIG error 99");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -559,6 +714,9 @@ int main(void)
 		cmocka_unit_test(test_sign_no_room),
 		cmocka_unit_test(test_truncated_mac),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_client_sign_request),
+		cmocka_unit_test(test_client_check_reply),
+		cmocka_unit_test(test_client_error_reply),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
