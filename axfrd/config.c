@@ -226,6 +226,21 @@ static const opt_def opts[] = {
 	 "names one) and the parent zone's servers on", NULL},
 	{"check-timeout", OPT_INT, O(check_timeout), 100, 10000, "1500",
 	 "milliseconds each step of a sync check waits for answers", NULL},
+	{"rrl-rate", OPT_INT, O(rrl_rate), 0, 1000000, "200",
+	 "UDP responses per second to one client prefix (response-rate limiting; "
+	 "0 turns it off; TCP is never limited)", NULL},
+	{"rrl-slip", OPT_INT, O(rrl_slip), 0, 100, "2",
+	 "every n-th response over rrl-rate is sent truncated (TC=1) so that real "
+	 "clients retry over TCP, the others are dropped (0: drop all, 1: truncate all)",
+	 NULL},
+	{"rrl-ipv4-prefix", OPT_INT, O(rrl_ipv4_prefix), 8, 32, "24",
+	 "IPv4 clients that share this many leading bits share one rrl-rate", NULL},
+	{"rrl-ipv6-prefix", OPT_INT, O(rrl_ipv6_prefix), 16, 128, "56",
+	 "IPv6 clients that share this many leading bits share one rrl-rate", NULL},
+	{"rrl-table-size", OPT_INT, O(rrl_table_size), 1024, 16777216, "65536",
+	 "client prefixes the rate limiter tracks at once (a fixed table of about "
+	 "48 bytes each, allocated at start; when full the least recently used are reused)",
+	 NULL},
 };
 #undef O
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))

@@ -52,6 +52,11 @@ typedef struct config {
 	int64_t notify_rate;           /* NOTIFYs sent per second at most */
 	int64_t check_port;            /* port of secondaries and parents in checks */
 	int64_t check_timeout;         /* ms a sync check waits per step */
+	int64_t rrl_rate;              /* UDP responses/s per client prefix; 0 = off */
+	int64_t rrl_slip;              /* every n-th limited response is TC=1 */
+	int64_t rrl_ipv4_prefix;       /* bits of an IPv4 client that form its prefix */
+	int64_t rrl_ipv6_prefix;       /* bits of an IPv6 client that form its prefix */
+	int64_t rrl_table_size;        /* buckets in the rate-limit table */
 } config;
 
 /* Fills cfg with the embedded defaults. */

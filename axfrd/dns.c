@@ -260,7 +260,13 @@ int dns_start(const config *cfg, dns_server **out, uint16_t *port,
 	    (rc = db_open(cfg->db, &opt, &s->d, ei)) != AX_OK ||
 	    (rc = open_sockets(s, ei)) != AX_OK || (rc = open_also(s, ei)) != AX_OK)
 		goto fail;
-	if ((s->lp = loop_new()) == NULL || (s->scratch = malloc(65535)) == NULL) {
+	if ((s->lp = loop_new()) == NULL || (s->scratch = malloc(65535)) == NULL ||
+	    (s->rrl = rrl_new(&(rrl_opts){
+		    .rate = (uint32_t)cfg->rrl_rate,
+		    .slip = (uint32_t)cfg->rrl_slip,
+		    .v4_prefix = (unsigned)cfg->rrl_ipv4_prefix,
+		    .v6_prefix = (unsigned)cfg->rrl_ipv6_prefix,
+		    .slots = (size_t)cfg->rrl_table_size})) == NULL) {
 		rc = AX_ENOMEM;
 		goto fail;
 	}
@@ -309,6 +315,7 @@ void dns_free(dns_server *s)
 	pthread_mutex_destroy(&s->mu);
 	free(s->scratch);
 	free(s->xfr_batch);
+	rrl_free(s->rrl);
 	db_close(s->d);
 	free(s);
 }

@@ -16,6 +16,7 @@
 #include "export.h"
 #include "loop.h"
 #include "query.h"
+#include "rrl.h"
 #include "snap.h"
 #include "tsig.h"
 #include "wire.h"
@@ -67,6 +68,7 @@ struct dns_server {
 	loop_timer *sweep;
 	struct alias_resolver *alias;  /* ALIAS target resolution */
 	struct notifier *notify;       /* outgoing NOTIFY */
+	rrl_table *rrl;                /* UDP response-rate limiting */
 	uint8_t *scratch;              /* 64 KiB for answers before copying */
 	uint8_t *xfr_batch;            /* transfer messages written ahead, sent */
 	size_t xfr_batch_cap;          /* with one send() (dns_tcp.c) */

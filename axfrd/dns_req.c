@@ -198,6 +198,35 @@ static bool check_tsig(dns_server *s, const dns_query *q, uint8_t *out,
 	return false;
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Response-rate limiting of UDP answers (before the TSIG check, which
+ * costs an HMAC): false when the answer is already decided, dropped
+ * (rep->len 0) or slipped (a TC=1 reply without records, unsigned). */
+static bool rate_allowed(dns_server *s, const dns_query *q,
+			 const struct sockaddr *peer, uint8_t *out, size_t max,
+			 dns_reply *rep)
+{
+	switch (rrl_check(s->rrl, peer, now_ms())) {
+	case RRL_PASS:
+		return true;
+	case RRL_SLIP:
+		metric_rrl(true);
+		rep->len = query_slip(q, out, max);
+		return false;
+	case RRL_DROP:
+		break;
+	}
+	metric_rrl(false);
+	return false;
+}
+
 void dns_handle(dns_server *s, const uint8_t *msg, size_t len,
 		const struct sockaddr *peer, bool tcp, uint8_t *out, size_t max,
 		dns_reply *rep)
@@ -216,6 +245,11 @@ void dns_handle(dns_server *s, const uint8_t *msg, size_t len,
 	case QP_OK:
 		break;
 	}
+	if (!tcp && !rate_allowed(s, &q, peer, out, max, rep))
+		return;
+	/* RFC 8482: over UDP, where spoofed sources are possible, ANY gets
+	 * one RRset; over TCP the full answer (for debugging with dig). */
+	q.minimal_any = !tcp;
 	if (!check_tsig(s, &q, out, max, rep))
 		return;
 	if (q.opcode != OP_QUERY) {

@@ -9,6 +9,7 @@
 static _Atomic uint64_t xfr_count[2][MX_NRESULTS];
 static _Atomic uint64_t xfr_bytes[2];
 static _Atomic uint64_t queries[2];
+static _Atomic uint64_t rrl_limited[2];  /* dropped, slipped */
 static _Atomic uint64_t notify_sent, notify_acked, notify_failed, notify_queued;
 static _Atomic uint64_t alias_ok, alias_failed;
 static _Atomic uint64_t api_status[600];
@@ -20,6 +21,7 @@ void metric_xfr(bool ixfr, metric_xfr_result result, uint64_t bytes)
 }
 
 void metric_query(bool tcp) { atomic_fetch_add(&queries[tcp], 1); }
+void metric_rrl(bool slip) { atomic_fetch_add(&rrl_limited[slip], 1); }
 void metric_notify_sent(void) { atomic_fetch_add(&notify_sent, 1); }
 void metric_notify_acked(void) { atomic_fetch_add(&notify_acked, 1); }
 void metric_notify_failed(void) { atomic_fetch_add(&notify_failed, 1); }
@@ -100,6 +102,13 @@ char *metrics_render(void)
 	    (unsigned long long)atomic_load(&queries[0]));
 	put(&b, "axfrd_queries_total{transport=\"tcp\"} %llu\n",
 	    (unsigned long long)atomic_load(&queries[1]));
+	family(&b, "axfrd_rrl_limited_total",
+	       "UDP answers held back by response-rate limiting: dropped, or sent "
+	       "truncated (slipped).");
+	put(&b, "axfrd_rrl_limited_total{action=\"dropped\"} %llu\n",
+	    (unsigned long long)atomic_load(&rrl_limited[0]));
+	put(&b, "axfrd_rrl_limited_total{action=\"slipped\"} %llu\n",
+	    (unsigned long long)atomic_load(&rrl_limited[1]));
 	family(&b, "axfrd_notify_total", "NOTIFY messages sent, acknowledged, given up.");
 	put(&b, "axfrd_notify_total{event=\"sent\"} %llu\n",
 	    (unsigned long long)atomic_load(&notify_sent));

@@ -14,6 +14,9 @@ typedef enum metric_xfr_result {
 /* A transfer ended (ixfr: IXFR, else AXFR) with result, bytes sent. */
 void metric_xfr(bool ixfr, metric_xfr_result result, uint64_t bytes);
 void metric_query(bool tcp);
+/* Response-rate limiting held back a UDP answer: slip = sent as TC=1,
+ * else dropped. */
+void metric_rrl(bool slip);
 void metric_notify_sent(void);
 void metric_notify_acked(void);
 void metric_notify_failed(void);

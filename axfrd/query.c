@@ -240,20 +240,32 @@ static uint16_t response_flags(const dns_query *q, int rcode)
 			  (q->flags & (WIRE_RD | WIRE_CD)) | ((unsigned)rcode & 0xf));
 }
 
-size_t query_error(const dns_query *q, int rcode, uint8_t *out, size_t max)
+/* A response without records: header (with flags), question, OPT. */
+static size_t header_only(const dns_query *q, uint16_t flags, int rcode,
+			  uint8_t *out, size_t max)
 {
 	wbuf b;
 	bool has_q = q->qname_len > 0;
 
 	wb_init(&b, out, max > MSG_MAX ? MSG_MAX : max, NULL);
-	if (!wb_header(&b, q->id, response_flags(q, rcode), has_q, 0, 0,
-		       q->has_edns))
+	if (!wb_header(&b, q->id, flags, has_q, 0, 0, q->has_edns))
 		return 0;
 	if (has_q && !write_question(&b, q))
 		return 0;
 	if (q->has_edns && !write_opt(&b, q, rcode))
 		return 0;
 	return b.len;
+}
+
+size_t query_error(const dns_query *q, int rcode, uint8_t *out, size_t max)
+{
+	return header_only(q, response_flags(q, rcode), rcode, out, max);
+}
+
+size_t query_slip(const dns_query *q, uint8_t *out, size_t max)
+{
+	return header_only(q, response_flags(q, RCODE_NOERROR) | WIRE_TC,
+			   RCODE_NOERROR, out, max);
 }
 
 /* ==== answering: planning ==== */
@@ -406,6 +418,34 @@ static void answer_all(plan *p, size_t first, size_t n, const uint8_t *owner,
 	}
 }
 
+/* RFC 8482 section 4.1: ANY answered with one RRset, the SOA at the apex,
+ * elsewhere the one with the fewest rdata bytes (the first of equals), so
+ * that ANY never returns more than the smallest ordinary query would. */
+static void answer_one(plan *p, size_t first, size_t n, const uint8_t *owner,
+		       size_t olen, bool apex)
+{
+	size_t i = first, end = first + n, best = first, best_n = 0, best_bytes = SIZE_MAX;
+
+	if (apex) {
+		plan_add(&p->an, SET_SOA, 0, 0, NULL, 0);
+		return;
+	}
+	while (i < end) {
+		size_t sf, sn, bytes = 0;
+		find_type(p->s, i, end - i, snap_at(p->s, i)->type, &sf, &sn);
+		for (size_t k = sf; k < sf + sn; k++)
+			bytes += snap_at(p->s, k)->rdlen;
+		if (bytes < best_bytes) {
+			best = sf;
+			best_n = sn;
+			best_bytes = bytes;
+		}
+		i = sf + sn;
+	}
+	if (best_n > 0)
+		plan_add(&p->an, SET_RANGE, best, best_n, owner, olen);
+}
+
 /*
  * Answers from the records [first, first + n) that a name owns (or that
  * its wildcard owns, then written with owner): the RRset asked for, or
@@ -418,7 +458,10 @@ static outcome answer_node(plan *p, size_t first, size_t n, const uint8_t *owner
 	size_t sf, sn;
 
 	if (qtype == RR_ANY) {
-		answer_all(p, first, n, owner, olen, apex);
+		if (p->q->minimal_any)
+			answer_one(p, first, n, owner, olen, apex);
+		else
+			answer_all(p, first, n, owner, olen, apex);
 		return OUT_ANSWER;
 	}
 	if (qtype == RR_SOA && apex) {

@@ -35,6 +35,9 @@ typedef struct dns_query {
 	size_t tsig_start;           /* offset of the TSIG RR (its owner name) */
 	uint8_t tsig_name[WIRE_NAME_MAX];
 	size_t tsig_name_len;
+	/* Set by the caller, not by query_parse: answer ANY with a single
+	 * RRset (RFC 8482), as over UDP; false answers it with all of them. */
+	bool minimal_any;
 } dns_query;
 
 /* Result of query_parse. */
@@ -65,9 +68,18 @@ query_parse_result query_parse_reply(const uint8_t *msg, size_t len, dns_query *
 size_t query_error(const dns_query *q, int rcode, uint8_t *out, size_t max);
 
 /*
+ * Writes what response-rate limiting sends instead of an answer: the
+ * header with TC=1 and RCODE NOERROR, the question and the OPT (when the
+ * request had EDNS), no records, so that a real client retries over TCP.
+ * Returns the length, or 0 when out is too small.
+ */
+size_t query_slip(const dns_query *q, uint8_t *out, size_t max);
+
+/*
  * Answers an ordinary query (opcode QUERY, qtype not AXFR/IXFR) for a
  * name inside zone s, authoritatively: AA set; the records of the name
- * (and type, or all for ANY); CNAME chains followed inside the zone;
+ * (and type; for ANY all of them, or with q->minimal_any one: the SOA at
+ * the apex, elsewhere the smallest RRset, RFC 8482 section 4.1); CNAME chains followed inside the zone;
  * wildcards (RFC 4592); NXDOMAIN or NODATA with the SOA in the authority
  * section (TTL = min(SOA TTL, SOA minimum)); a referral (NS in
  * authority, no AA, glue A/AAAA in additional) for names at or below a

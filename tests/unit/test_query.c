@@ -204,6 +204,19 @@ static ldns_pkt *ask_max(const char *name, uint16_t type, int edns, size_t max)
 	return parse_resp(&g_resp);
 }
 
+/* ANY as over UDP: minimal_any set (RFC 8482). */
+static ldns_pkt *ask_minimal(const char *name)
+{
+	uint8_t qbuf[512];
+	size_t qlen = make_query(qbuf, sizeof(qbuf), name, RR_ANY, 0, 4096);
+	dns_query q;
+
+	assert_int_equal(query_parse(qbuf, qlen, &q), QP_OK);
+	q.minimal_any = true;
+	g_resp.len = query_answer(&q, g_snap, g_resp.buf, 1232);
+	return parse_resp(&g_resp);
+}
+
 static ldns_pkt *ask(const char *name, uint16_t type)
 {
 	return ask_max(name, type, -1, 65535);
@@ -344,6 +357,58 @@ static void test_any(void **state)
 	p = ask("alias.example.com", RR_ANY);
 	assert_counts(p, 1, 0, 0);
 	assert_int_equal(count_rr(ldns_pkt_answer(p), "alias.example.com.", LDNS_RR_TYPE_CNAME), 1);
+}
+
+/* RFC 8482: one RRset for ANY, the SOA at the apex, elsewhere the
+ * smallest RRset; a name with a huge TXT and a small A gets the A. */
+static void test_any_minimal(void **state)
+{
+	ldns_pkt *p = ask_minimal("example.com");
+
+	assert_true(ldns_pkt_aa(p));
+	assert_false(ldns_pkt_tc(p));
+	assert_int_equal(ldns_pkt_ancount(p), 1);
+	assert_int_equal(count_rr(ldns_pkt_answer(p), "example.com.", LDNS_RR_TYPE_SOA), 1);
+	p = ask_minimal("big2.example.com");
+	assert_false(ldns_pkt_tc(p));
+	assert_int_equal(ldns_pkt_ancount(p), 1);
+	assert_int_equal(count_rr(ldns_pkt_answer(p), "big2.example.com.", LDNS_RR_TYPE_A), 1);
+	assert_true(g_resp.len < 200);
+	/* A and AAAA: the A, the smaller one. */
+	p = ask_minimal("mail.example.com");
+	assert_int_equal(ldns_pkt_ancount(p), 1);
+	assert_int_equal(count_rr(ldns_pkt_answer(p), "mail.example.com.", LDNS_RR_TYPE_A), 1);
+	/* Synthesized from a wildcard: one of its two RRsets. */
+	p = ask_minimal("anything.example.com");
+	assert_int_equal(ldns_pkt_ancount(p), 1);
+	/* A name that does not exist is still NXDOMAIN. */
+	p = ask_minimal("nothere.sub.example.com");
+	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_NXDOMAIN);
+	(void)state;
+}
+
+/* The rate limiter's slip: TC, NOERROR, the question and OPT, no records. */
+static void test_slip(void **state)
+{
+	uint8_t qbuf[512];
+	size_t qlen = make_query(qbuf, sizeof(qbuf), "big.example.com", RR_TXT, 0, 4096);
+	dns_query q;
+	ldns_pkt *p;
+
+	assert_int_equal(query_parse(qbuf, qlen, &q), QP_OK);
+	g_resp.len = query_slip(&q, g_resp.buf, sizeof(g_resp.buf));
+	p = parse_resp(&g_resp);
+	assert_true(ldns_pkt_tc(p));
+	assert_true(ldns_pkt_qr(p));
+	assert_int_equal(ldns_pkt_id(p), 0x1234);
+	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_NOERROR);
+	assert_counts(p, 0, 0, 0);
+	assert_int_equal(get16(g_resp.buf, WIRE_OFF_QDCOUNT), 1);
+	assert_int_equal(ldns_pkt_edns_udp_size(p), 1232);
+	/* No larger than the request plus the OPT's own size. */
+	assert_true(g_resp.len <= qlen);
+	assert_int_equal(query_slip(&q, g_resp.buf, 11), 0);
+	(void)state;
 }
 
 static void test_cname_chain(void **state)
@@ -1106,6 +1171,8 @@ int main(void)
 		T(test_ns_and_srv_additional),
 		T(test_soa_at_apex),
 		T(test_any),
+		T(test_any_minimal),
+		T(test_slip),
 		T(test_cname_chain),
 		T(test_cname_out_of_zone),
 		T(test_cname_loop),
