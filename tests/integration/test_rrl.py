@@ -15,6 +15,7 @@ from harness import add_record, create_zone
 from test_metrics import parse_metrics
 
 ZONE = "rrl.test"
+SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)  # Linux
 TXT_SIZE = 4000
 
 
@@ -34,13 +35,18 @@ def flood(port, src, n, qname="www." + ZONE, qtype="A", edns=None, quiet=0.5):
     until none came for quiet seconds. Returns (answers, seconds the
     sending took)."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+    try:  # beyond rmem_max (as root), so that no answer is lost here
+        s.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 4 << 20)
+    except OSError:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
     s.bind((src, 0))
     got = []
     try:
         start = time.monotonic()
         for i in range(n):
             s.sendto(make_query(qname, qtype, qid=i, edns=edns), ("127.0.0.1", port))
+            if i % 50 == 49:
+                time.sleep(0.001)  # the server's socket buffer is finite
         took = time.monotonic() - start
         s.settimeout(quiet)
         while True:
@@ -55,12 +61,15 @@ def flood(port, src, n, qname="www." + ZONE, qtype="A", edns=None, quiet=0.5):
 
 
 def limited_counts(d):
+    """(dropped, slipped, UDP requests received) from /metrics: on a busy
+    machine the kernel may drop some of a flood before axfrd reads it."""
     st, _, body = d.get("/metrics", token=None)
     if st != 200:
         raise AssertionError("GET /metrics: HTTP %s" % st)
     m = parse_metrics(body)
     return (m[("axfrd_rrl_limited_total", frozenset({("action", "dropped")}))],
-            m[("axfrd_rrl_limited_total", frozenset({("action", "slipped")}))])
+            m[("axfrd_rrl_limited_total", frozenset({("action", "slipped")}))],
+            m[("axfrd_queries_total", frozenset({("transport", "udp")}))])
 
 
 class DefaultLimit(unittest.TestCase):
@@ -80,7 +89,7 @@ class DefaultLimit(unittest.TestCase):
         full = [m for m in got if not m.tc]
         slips = [m for m in got if m.tc]
         # a second's worth of tokens, plus what the sending time earned
-        self.assertGreaterEqual(len(full), self.RATE - 5)
+        self.assertGreaterEqual(len(full), self.RATE - 20)
         self.assertLessEqual(len(full), self.RATE + int(self.RATE * took) + 5)
         for m in full:
             self.assertEqual(m.rcode, NOERROR)
@@ -91,13 +100,11 @@ class DefaultLimit(unittest.TestCase):
             self.assertEqual(m.counts[1:], (0, 0, 0), "a slip carries no records")
             self.assertEqual(len(m.question), 1)
         self.assertLess(len(got), n, "some limited answers must be dropped")
-        dropped, slipped = limited_counts(self.d)
-        dropped -= before[0]
-        slipped -= before[1]
+        dropped, slipped, received = (a - b for a, b in zip(limited_counts(self.d), before))
         self.assertEqual(slipped, len(slips))
         # every second limited answer is a slip, the others are dropped
         self.assertLessEqual(abs(dropped - slipped), 1, (dropped, slipped))
-        self.assertEqual(len(full) + dropped + slipped, n)
+        self.assertEqual(len(full) + dropped + slipped, received)
 
     def test_other_prefix_and_tcp_still_answered_during_a_flood(self):
         got, _ = flood(self.d.dns_port, "127.0.11.1", 3 * self.RATE, quiet=0.05)
@@ -158,10 +165,13 @@ class Disabled(unittest.TestCase):
 
     def test_rate_zero_answers_everything(self):
         n = 600
+        before = limited_counts(self.d)[2]
         got, _ = flood(self.d.dns_port, "127.0.20.1", n)
-        self.assertEqual(len(got), n)
+        dropped, slipped, received = limited_counts(self.d)
+        self.assertEqual((dropped, slipped), (0, 0))
+        self.assertGreater(received - before, 400)
+        self.assertEqual(len(got), received - before)
         self.assertFalse(any(m.tc for m in got))
-        self.assertEqual(limited_counts(self.d), (0, 0))
 
 
 class Settings(unittest.TestCase):
