@@ -258,23 +258,46 @@ static int make_parent_dir(const char *path, ax_errinfo *ei)
 	return rc;
 }
 
+/* Whether PRAGMA foreign_key_check finds no violation. */
+static bool foreign_keys_hold(db *d)
+{
+	sqlite3_stmt *st;
+	bool ok;
+
+	if (sqlite3_prepare_v2(d->conn, "PRAGMA foreign_key_check", -1, &st,
+			       NULL) != SQLITE_OK)
+		return false;
+	ok = sqlite3_step(st) == SQLITE_DONE;
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/* A migration runs with foreign keys off, as SQLite requires for
+ * rebuilding a table (a DROP TABLE would cascade into its children), and
+ * is committed only if every foreign key still holds afterwards. */
 static int apply_migration(db *d, const struct db_migration *m, ax_errinfo *ei)
 {
 	char pragma[64];
 	int rc;
 
 	log_info("db", "%s: applying migration %s", d->path, m->name);
-	if ((rc = db_begin(d)) != AX_OK)
+	if ((rc = db_exec(d, "PRAGMA foreign_keys = OFF")) != AX_OK ||
+	    (rc = db_begin(d)) != AX_OK)
 		return ax_fail(ei, rc, "db", "cannot start migration %s", m->name);
 	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", m->version);
-	if ((rc = db_exec(d, m->sql)) != AX_OK ||
+	if ((rc = db_exec(d, m->sql)) == AX_OK && !foreign_keys_hold(d))
+		rc = AX_EDB;
+	if (rc != AX_OK ||
 	    (rc = db_exec(d, pragma)) != AX_OK ||
 	    (rc = db_commit(d)) != AX_OK) {
 		db_rollback(d);
+		db_exec(d, "PRAGMA foreign_keys = ON");
 		return ax_fail(ei, rc, "db", "migration %s failed: %s", m->name,
+			       rc == AX_EDB && sqlite3_errcode(d->conn) == SQLITE_OK ?
+			       "a foreign key does not hold" :
 			       sqlite3_errmsg(d->conn));
 	}
-	return AX_OK;
+	return db_exec(d, "PRAGMA foreign_keys = ON");
 }
 
 static int migrate(db *d, int target, ax_errinfo *ei)

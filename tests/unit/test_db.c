@@ -142,6 +142,20 @@ static char *sql_text(const char *path, const char *sql)
 	return out;
 }
 
+/* Runs sql (several statements) on a separate connection to path. */
+static void sql_exec(const char *path, const char *sql)
+{
+	sqlite3 *c = NULL;
+	char *msg = NULL;
+
+	assert_int_equal(sqlite3_open_v2(path, &c, SQLITE_OPEN_READWRITE, NULL),
+			 SQLITE_OK);
+	sqlite3_busy_timeout(c, 2000);
+	if (sqlite3_exec(c, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg);
+	sqlite3_close(c);
+}
+
 static long long sql_int(const char *path, const char *sql)
 {
 	char *t = sql_text(path, sql);
@@ -1051,6 +1065,127 @@ static void test_batch(void **state)
 	free(path);
 }
 
+/* ---- ids are never reused (issue 17 point 3) --------------------------- */
+
+static void test_ids_never_reused(void **state)
+{
+	db *d = open_mem();
+	int64_t acc, zid, rid, rid2, tid = 0, tid2 = 0, zid2;
+
+	(void)state;
+	acc = new_account(d, "alice");
+	zid = new_zone(d, acc, "ids.test");
+	add_rec(d, zid, "a", "A", 300, "192.0.2.1");
+	rid = add_rec(d, zid, "b", "A", 300, "192.0.2.2");
+	assert_int_equal(db_record_delete(d, zid, rid), AX_OK);
+	rid2 = add_rec(d, zid, "b", "A", 300, "192.0.2.2");
+	assert_true(rid2 > rid);
+	assert_int_equal(db_record_delete(d, zid, rid), AX_ENOTFOUND);
+	assert_int_equal(count_records(d, zid), 2);
+
+	assert_int_equal(db_token_create(d, acc, "aa", "axfrd_aa", NOW, &tid), AX_OK);
+	assert_int_equal(db_token_delete(d, acc, tid), AX_OK);
+	assert_int_equal(db_token_create(d, acc, "aa", "axfrd_aa", NOW, &tid2), AX_OK);
+	assert_true(tid2 > tid);
+
+	assert_int_equal(db_zone_delete(d, zid), AX_OK);
+	zid2 = new_zone(d, acc, "ids.test");
+	assert_true(zid2 > zid);
+	db_close(d);
+}
+
+/* A store populated at schema version 8 keeps every row and id through
+ * the AUTOINCREMENT rebuild, with its foreign keys and indexes working. */
+static void test_upgrade_from_8_keeps_ids(void **state)
+{
+	char *path = path_in(*state, "v8.db");
+	db_options o8 = opts(8), all = opts(0);
+	ax_errinfo ei;
+	db *d = NULL;
+	char *idx_before, *idx_after;
+
+	memset(&ei, 0, sizeof(ei));
+	assert_int_equal(db_open(path, &o8, &d, &ei), AX_OK);
+	db_close(d);
+	sql_exec(path,
+		 "INSERT INTO accounts VALUES (5, 'old', 0, 1);"
+		 "INSERT INTO tokens VALUES (4, 5, 'h4', 'p4', 1);"
+		 "INSERT INTO zones (id, account_id, name, serial, serial_policy, "
+		 "soa_mname, soa_rname, soa_ttl, soa_refresh, soa_retry, soa_expire, "
+		 "soa_minimum, dnssec, created_at, updated_at, export_serial, "
+		 "export_digest, serial_target) VALUES (7, 5, 'old.test', 3, "
+		 "'increment', 'ns.', 'hm.', 1, 2, 3, 4, 5, 0, 10, 11, 3, 'dg', 9);"
+		 "INSERT INTO records (id, zone_id, name, type, ttl, content, "
+		 "created_at, updated_at, managed_by, rdata) VALUES "
+		 "(3, 7, 'w', 'A', 60, '192.0.2.3', 1, 1, NULL, x'c0000203'),"
+		 "(9, 7, '', 'NS', 60, 'ns.', 1, 1, 'secondary_dns', NULL);"
+		 "INSERT INTO tsig_keys VALUES (6, 5, 'k.', 'hmac-sha256', x'00', 1);"
+		 "INSERT INTO name_server_sets VALUES (8, 5, 's', 'a.', '', 1, 1);"
+		 "INSERT INTO secondary_dns VALUES (7, 'custom', '', '', 0, 'a.', '', "
+		 "'', 1, 6, 1, 1);"
+		 "INSERT INTO secondary_dns_events VALUES (12, 7, 5, 'create', NULL, "
+		 "'{}', 1);"
+		 "INSERT INTO xfr_journal VALUES (13, 7, 2, 3, 1, 0, 0, x'00');"
+		 "INSERT INTO xfr_log VALUES (14, 7, '::1', 1, 3, 'AXFR', 1, 1, 1, 'ok');"
+		 "INSERT INTO journal_changes VALUES (15, 7, 2, 3, 1);"
+		 "INSERT INTO journal_rrs VALUES (15, 0, 'add', 'w', 'A', 60, '192.0.2.3');");
+	idx_before = sql_text(path, "SELECT group_concat(name || ':' || tbl_name) FROM "
+			      "(SELECT name, tbl_name FROM sqlite_master WHERE "
+			      "type = 'index' ORDER BY name)");
+
+	d = NULL;
+	assert_int_equal(db_open(path, &all, &d, &ei), AX_OK);
+	assert_int_equal(db_user_version(d), db_schema_version());
+	assert_int_equal(db_integrity_check(d), AX_OK);
+	idx_after = sql_text(path, "SELECT group_concat(name || ':' || tbl_name) FROM "
+			     "(SELECT name, tbl_name FROM sqlite_master WHERE "
+			     "type = 'index' ORDER BY name)");
+	assert_non_null(idx_before);
+	assert_non_null(idx_after);
+	assert_string_equal(idx_before, idx_after);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE "
+				 "type = 'table' AND sql LIKE '%AUTOINCREMENT%'"), 10);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE "
+				 "name LIKE '%_new'"), 0);
+	/* every row and id is there */
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM zones WHERE id = 7 AND "
+				 "name = 'old.test' AND serial_target = 9 AND "
+				 "export_digest = 'dg' AND soa_minimum = 5"), 1);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM records"), 2);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM records WHERE id = 3 AND "
+				 "rdata = x'c0000203'"), 1);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM records WHERE id = 9 AND "
+				 "managed_by = 'secondary_dns'"), 1);
+	assert_int_equal(sql_int(path, "SELECT id FROM tokens"), 4);
+	assert_int_equal(sql_int(path, "SELECT id FROM tsig_keys"), 6);
+	assert_int_equal(sql_int(path, "SELECT id FROM name_server_sets"), 8);
+	assert_int_equal(sql_int(path, "SELECT tsig_key_id FROM secondary_dns"), 6);
+	assert_int_equal(sql_int(path, "SELECT id FROM secondary_dns_events"), 12);
+	assert_int_equal(sql_int(path, "SELECT id FROM xfr_journal"), 13);
+	assert_int_equal(sql_int(path, "SELECT id FROM xfr_log"), 14);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM journal_rrs"), 1);
+
+	/* a deleted top id is not handed out again */
+	assert_int_equal(db_record_delete(d, 7, 9), AX_OK);
+	assert_true(add_rec(d, 7, "x", "A", 60, "192.0.2.4") == 10);
+	/* foreign keys still act: the account's zone goes with the zone's rows */
+	assert_int_equal(db_zone_delete(d, 7), AX_OK);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM records"), 0);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM secondary_dns"), 0);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM journal_rrs"), 0);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM xfr_log"), 0);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM tokens"), 1);
+	db_zone z;
+	mkzone(&z, 4242, "orphan.test", 1);
+	assert_int_not_equal(db_zone_insert(d, &z), AX_OK);
+	db_zone_clear(&z);
+	assert_true(new_zone(d, 5, "old.test") > 7);
+	db_close(d);
+	free(idx_before);
+	free(idx_after);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1066,6 +1201,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_relative_parent_dirs,
 						tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_open_unwritable_dir,
+						tmpdir_setup, tmpdir_teardown),
+		cmocka_unit_test(test_ids_never_reused),
+		cmocka_unit_test_setup_teardown(test_upgrade_from_8_keeps_ids,
 						tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test(test_accounts),
 		cmocka_unit_test(test_tokens),
