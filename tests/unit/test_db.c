@@ -1094,18 +1094,18 @@ static void test_ids_never_reused(void **state)
 	db_close(d);
 }
 
-/* A store populated at schema version 8 keeps every row and id through
+/* A store populated at schema version 9 keeps every row and id through
  * the AUTOINCREMENT rebuild, with its foreign keys and indexes working. */
-static void test_upgrade_from_8_keeps_ids(void **state)
+static void test_upgrade_from_9_keeps_ids(void **state)
 {
-	char *path = path_in(*state, "v8.db");
-	db_options o8 = opts(8), all = opts(0);
+	char *path = path_in(*state, "v9.db");
+	db_options o9 = opts(9), all = opts(0);
 	ax_errinfo ei;
 	db *d = NULL;
 	char *idx_before, *idx_after;
 
 	memset(&ei, 0, sizeof(ei));
-	assert_int_equal(db_open(path, &o8, &d, &ei), AX_OK);
+	assert_int_equal(db_open(path, &o9, &d, &ei), AX_OK);
 	db_close(d);
 	sql_exec(path,
 		 "INSERT INTO accounts VALUES (5, 'old', 0, 1);"
@@ -1203,7 +1203,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_unwritable_dir,
 						tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test(test_ids_never_reused),
-		cmocka_unit_test_setup_teardown(test_upgrade_from_8_keeps_ids,
+		cmocka_unit_test_setup_teardown(test_upgrade_from_9_keeps_ids,
 						tmpdir_setup, tmpdir_teardown),
 		cmocka_unit_test(test_accounts),
 		cmocka_unit_test(test_tokens),
