@@ -76,6 +76,11 @@ static int check_one_host(const char *key, const char *value, bool mailbox,
 	const char *at = mailbox ? strchr(value, '@') : NULL;
 	int rc;
 
+	/* A name is at most 253 characters: a longer value is refused whole,
+	 * never cut to fit (or written past the buffer at the '@'). */
+	if (strlen(value) >= sizeof(buf))
+		return ax_fail(ei, AX_EINVAL, key, "%s: '%.64s...' is too long for a %s",
+			       key, value, mailbox ? "mailbox" : "host name");
 	snprintf(buf, sizeof(buf), "%s", value);
 	if (at != NULL && memchr(value, '.', (size_t)(at - value)) == NULL)
 		buf[at - value] = '.';

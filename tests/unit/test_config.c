@@ -280,6 +280,31 @@ static void test_set(void **state)
 	config_free(&cfg);
 }
 
+/* A mailbox longer than the check's buffer, with the '@' past its end,
+ * is refused (it used to be written past a 300-byte stack buffer: ASan
+ * reports the overflow on the old code); so is a long host name, which
+ * used to be cut to its first 299 characters and checked as that. */
+static void test_set_long_mailbox(void **state)
+{
+	config cfg;
+	char value[700];
+
+	(void)state;
+	defaults(&cfg);
+	memset(value, 'a', 400);
+	snprintf(value + 400, sizeof(value) - 400, "@example.net");
+	expect_set_fails(&cfg, "soa-rname", value);
+	assert_string_equal(cfg.soa_rname, "hostmaster.example.net");
+	memset(value, 'a', 650);
+	snprintf(value + 650, sizeof(value) - 650, "@x");
+	expect_set_fails(&cfg, "soa-rname", value);
+	for (size_t i = 0; i < 320; i += 2)
+		value[i] = 'a', value[i + 1] = '.';
+	snprintf(value + 320, sizeof(value) - 320, "net");
+	expect_set_fails(&cfg, "soa-mname", value);
+	config_free(&cfg);
+}
+
 /* A refused value leaves the setting as it was, for addresses as for
  * integers (config_set must not half-apply a bad value). */
 static void test_set_bad_addr_keeps_value(void **state)
@@ -535,6 +560,7 @@ int main(void)
 		cmocka_unit_test(test_parse_addr_bad),
 		cmocka_unit_test(test_set),
 		cmocka_unit_test(test_set_bad_addr_keeps_value),
+		cmocka_unit_test(test_set_long_mailbox),
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_load_file_errors),
 		cmocka_unit_test(test_load_missing_file),
