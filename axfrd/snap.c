@@ -44,7 +44,7 @@ struct snap {
 	uint32_t last_owner;     /* the previous owner, to share its bytes */
 	uint8_t last_owner_len;
 	uint32_t last_key;
-	uint8_t last_key_len;
+	uint16_t last_key_len;
 	uint64_t digest[4];      /* additive: a sum over records */
 	bool finished;
 	/* while derived and not finished */
@@ -60,11 +60,16 @@ struct snap {
 
 /*
  * The canonical key of a name: its labels from the root down, lower
- * case, each followed by a 0 byte. memcmp of two keys is the canonical
- * order of RFC 4034 section 6.1 for names without 0 bytes in labels (the
- * store only holds letters, digits, '-', '_' and '*'), and a name's
- * descendants are exactly the keys that extend its key.
+ * case, each followed by a 0 byte. Inside a label the bytes 0x00 and 0x01
+ * are escaped as 0x01 0x01 and 0x01 0x02, so a 0 byte only ever ends a
+ * label: no two names share a key (a label "b\000a" is not the two labels
+ * "a" and "b"), memcmp of two keys is the canonical order of RFC 4034
+ * section 6.1 (the escapes keep the byte order, and the end of a label
+ * sorts before any byte), and a name's descendants are exactly the keys
+ * that extend its key. key has room for SNAP_KEY_MAX bytes.
  */
+#define SNAP_KEY_MAX (2 * WIRE_NAME_MAX)
+
 static size_t canonical_key(const uint8_t *name, uint8_t *key)
 {
 	size_t starts[128], nl = 0, k = 0;
@@ -73,8 +78,14 @@ static size_t canonical_key(const uint8_t *name, uint8_t *key)
 		starts[nl++] = i;
 	while (nl-- > 0) {
 		const uint8_t *l = name + starts[nl];
-		for (size_t j = 1; j <= l[0]; j++)
-			key[k++] = (uint8_t)tolower(l[j]);
+		for (size_t j = 1; j <= l[0]; j++) {
+			uint8_t c = (uint8_t)tolower(l[j]);
+			if (c <= 1) {
+				key[k++] = 1;
+				c++;
+			}
+			key[k++] = c;
+		}
 		key[k++] = 0;
 	}
 	return k;
@@ -161,7 +172,7 @@ static int arena_put(snap *s, const void *p, size_t n, uint32_t *off)
  * when the owner is the same (records come grouped by owner). */
 static int put_owner(snap *s, const uint8_t *owner, size_t olen, snap_rr *rr)
 {
-	uint8_t key[WIRE_NAME_MAX];
+	uint8_t key[SNAP_KEY_MAX];
 	size_t klen;
 	int rc;
 
@@ -178,7 +189,7 @@ static int put_owner(snap *s, const uint8_t *owner, size_t olen, snap_rr *rr)
 	    (rc = arena_put(s, key, klen, &rr->key)) != AX_OK)
 		return rc;
 	rr->owner_len = (uint8_t)olen;
-	rr->key_len = (uint8_t)klen;
+	rr->key_len = (uint16_t)klen;
 	s->last_owner = rr->owner;
 	s->last_owner_len = rr->owner_len;
 	s->last_key = rr->key;
@@ -593,7 +604,7 @@ static bool key_equal(const snap *s, const snap_rr *r, const uint8_t *key,
 bool snap_find(const snap *s, const uint8_t *name, size_t len, size_t *first,
 	       size_t *n)
 {
-	uint8_t key[WIRE_NAME_MAX];
+	uint8_t key[SNAP_KEY_MAX];
 	size_t klen, i, j;
 
 	*first = 0;
@@ -611,7 +622,7 @@ bool snap_find(const snap *s, const uint8_t *name, size_t len, size_t *first,
 
 bool snap_has_descendant(const snap *s, const uint8_t *name, size_t len)
 {
-	uint8_t key[WIRE_NAME_MAX];
+	uint8_t key[SNAP_KEY_MAX];
 	size_t klen, i;
 
 	if (len == 0 || len > WIRE_NAME_MAX)

@@ -25,7 +25,7 @@ typedef struct snap_rr {
 	uint16_t type;
 	uint16_t rdlen;
 	uint8_t owner_len;
-	uint8_t key_len;
+	uint16_t key_len;   /* up to twice the name's length (escapes) */
 } snap_rr;
 
 /* Starts an empty snapshot of zone (normalized name, no trailing dot).

@@ -1160,6 +1160,136 @@ static void test_mutations(void **state)
 	assert_true(seen[QP_OK] > 1000 && seen[QP_FORMERR] > 1000);
 }
 
+/* ---- a label holding a 0 byte is one label (issue 17 point 7) ---- */
+
+/* A zone where joining labels with 0 bytes would confuse names. */
+static snap *odd_zone(void)
+{
+	static const char *const recs[][3] = {
+		{"a.b.c", "TXT", "\"deep\""},
+		{"*.c", "TXT", "\"wildc\""},
+		{"x.y", "NS", "ns.other.net."},
+		{"al.m", "A", "192.0.2.7"},    /* what an ALIAS owner holds */
+		{"v.u.t", "TXT", "\"ent\""},
+	};
+	static const uint8_t start[] = "\005start\007example\003com";
+	static const uint8_t target[] = "\003b\000a\001c\007example\003com";
+	zf_soa soa = {"ns1.example.com.", "hostmaster.example.com.", 1,
+		      3600, 600, 86400, 300, 3600};
+	snap *s = snap_new(ZONE);
+
+	assert_non_null(s);
+	assert_int_equal(snap_set_soa(s, &soa), AX_OK);
+	for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++)
+		assert_int_equal(snap_add_text(s, recs[i][0], recs[i][1], 3600,
+					       recs[i][2], NULL), AX_OK);
+	/* A CNAME whose target has the 0 byte. */
+	assert_int_equal(snap_add(s, start, sizeof(start), RR_CNAME, 3600, target,
+				  sizeof(target)), AX_OK);
+	assert_int_equal(snap_finish(s), AX_OK);
+	return s;
+}
+
+/* Asks s for the raw wire name qname. */
+static ldns_pkt *ask_raw(snap *s, const uint8_t *qname, size_t qlen, uint16_t type)
+{
+	uint8_t qbuf[512];
+	dns_query q;
+	wbuf b;
+
+	wb_init(&b, qbuf, sizeof(qbuf), NULL);
+	assert_true(wb_header(&b, 0x1234, 0, 1, 0, 0, false));
+	assert_true(wb_bytes(&b, qname, qlen) && wb_u16(&b, type) &&
+		    wb_u16(&b, CLASS_IN));
+	assert_int_equal(query_parse(qbuf, b.len, &q), QP_OK);
+	g_resp.len = query_answer(&q, s, g_resp.buf, 65535);
+	return parse_resp(&g_resp);
+}
+
+#define RAW(q) (const uint8_t *)(q), sizeof(q)
+
+static void assert_nxdomain(const ldns_pkt *p)
+{
+	assert_true(ldns_pkt_aa(p));
+	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_NXDOMAIN);
+	assert_counts(p, 0, 1, 0);
+	assert_neg_soa(p);
+}
+
+static void test_nul_label_answer_and_wildcard(void **state)
+{
+	snap *s = odd_zone();
+	ldns_pkt *p = ask_raw(s, RAW("\001a\001b\001c\007example\003com"), RR_TXT);
+
+	(void)state;
+	assert_counts(p, 1, 0, 0);
+	assert_rdata(ldns_pkt_answer(p), 0, "\"deep\"");
+	/* b\000a.c is not a.b.c: the wildcard *.c answers it. */
+	p = ask_raw(s, RAW("\003b\000a\001c\007example\003com"), RR_TXT);
+	assert_true(ldns_pkt_aa(p));
+	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_NOERROR);
+	assert_counts(p, 1, 0, 0);
+	assert_int_equal(count_rr(ldns_pkt_answer(p), "b\\000a.c.example.com.",
+				  LDNS_RR_TYPE_TXT), 1);
+	assert_rdata(ldns_pkt_answer(p), 0, "\"wildc\"");
+	/* Nor is the owner of an ALIAS's addresses. */
+	p = ask_raw(s, RAW("\004m\000al\007example\003com"), RR_A);
+	assert_nxdomain(p);
+	snap_unref(s);
+}
+
+static void test_nul_label_delegation(void **state)
+{
+	snap *s = odd_zone();
+	ldns_pkt *p = ask_raw(s, RAW("\001z\001x\001y\007example\003com"), RR_A);
+
+	(void)state;
+	assert_false(ldns_pkt_aa(p));   /* the real cut: a referral */
+	assert_int_equal(count_rr(ldns_pkt_authority(p), "x.y.example.com.",
+				  LDNS_RR_TYPE_NS), 1);
+	/* y\000x is not the cut x.y: no referral, no such name. */
+	p = ask_raw(s, RAW("\001z\003y\000x\007example\003com"), RR_A);
+	assert_nxdomain(p);
+	p = ask_raw(s, RAW("\003y\000x\007example\003com"), RR_NS);
+	assert_nxdomain(p);
+	snap_unref(s);
+}
+
+static void test_nul_label_cname_chain(void **state)
+{
+	snap *s = odd_zone();
+	ldns_pkt *p = ask_raw(s, RAW("\005start\007example\003com"), RR_TXT);
+	const ldns_rr_list *an = ldns_pkt_answer(p);
+
+	(void)state;
+	assert_counts(p, 2, 0, 0);
+	assert_int_equal(count_rr(an, "start.example.com.", LDNS_RR_TYPE_CNAME), 1);
+	/* The target b\000a.c is answered by the wildcard, not by a.b.c. */
+	assert_int_equal(count_rr(an, "b\\000a.c.example.com.", LDNS_RR_TYPE_TXT), 1);
+	assert_rdata(an, 1, "\"wildc\"");
+	snap_unref(s);
+}
+
+static void test_nul_label_nxdomain_not_nodata(void **state)
+{
+	snap *s = odd_zone();
+	/* u.t is an empty non-terminal: NODATA. */
+	ldns_pkt *p = ask_raw(s, RAW("\001u\001t\007example\003com"), RR_TXT);
+
+	(void)state;
+	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_NOERROR);
+	assert_counts(p, 0, 1, 0);
+	/* The single label t\000u is not that ENT, and u\000v.t not v.u.t. */
+	p = ask_raw(s, RAW("\003t\000u\007example\003com"), RR_TXT);
+	assert_nxdomain(p);
+	p = ask_raw(s, RAW("\003u\000v\001t\007example\003com"), RR_TXT);
+	assert_nxdomain(p);
+	/* A '.' inside a label is one label too: "c.b" is not b.c. */
+	p = ask_raw(s, RAW("\003c.b\007example\003com"), RR_TXT);
+	assert_nxdomain(p);
+	snap_unref(s);
+}
+
 #define T(f) cmocka_unit_test_teardown(f, resp_teardown)
 
 int main(void)
@@ -1208,6 +1338,10 @@ int main(void)
 		T(test_query_error),
 		T(test_udp_limit),
 		T(test_mutations),
+		T(test_nul_label_answer_and_wildcard),
+		T(test_nul_label_delegation),
+		T(test_nul_label_cname_chain),
+		T(test_nul_label_nxdomain_not_nodata),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

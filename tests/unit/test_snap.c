@@ -333,12 +333,188 @@ static void test_sort_is_canonical(void **state)
 	free(order);
 }
 
+/* ---- names whose labels hold 0x00, 0x01 or '.' (issue 17 point 7) ---- */
+
+/* Wire form of the labels ls[0..n) (leftmost first, each given with its
+ * length, bytes taken as they are) followed by example.com. */
+static size_t raw_name(const char *const *ls, const size_t *lens, size_t n,
+		       uint8_t *out)
+{
+	static const uint8_t apex[] = "\007example\003com";
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		out[k++] = (uint8_t)lens[i];
+		memcpy(out + k, ls[i], lens[i]);
+		k += lens[i];
+	}
+	memcpy(out + k, apex, sizeof(apex));
+	return k + sizeof(apex);
+}
+
+/* RFC 4034 section 6.1, label by label from the root: lower-cased octet
+ * strings, a missing octet before any octet, fewer labels first. */
+static int rfc_name_cmp(const uint8_t *a, const uint8_t *b)
+{
+	const uint8_t *la[128], *lb[128];
+	size_t na = 0, nb = 0;
+
+	for (; *a != 0; a += *a + 1)
+		la[na++] = a;
+	for (; *b != 0; b += *b + 1)
+		lb[nb++] = b;
+	while (na > 0 && nb > 0) {
+		const uint8_t *x = la[--na], *y = lb[--nb];
+		for (size_t i = 1; i <= x[0] && i <= y[0]; i++) {
+			int cx = x[i] >= 'A' && x[i] <= 'Z' ? x[i] + 32 : x[i];
+			int cy = y[i] >= 'A' && y[i] <= 'Z' ? y[i] + 32 : y[i];
+			if (cx != cy)
+				return cx < cy ? -1 : 1;
+		}
+		if (x[0] != y[0])
+			return x[0] < y[0] ? -1 : 1;
+	}
+	return na == nb ? 0 : na < nb ? -1 : 1;
+}
+
+#define NNAMES 12
+/* Owners that a key joining labels with 0 bytes confuses: "b\0a" is
+ * a.b, "c\0b" is the empty non-terminal b.c, "\0" and "" ... and a label
+ * holding a '.' is not two labels. */
+static size_t odd_names(uint8_t names[NNAMES][WIRE_NAME_MAX], size_t *lens)
+{
+	static const char *const L[NNAMES][3] = {
+		{"a", "b", "c"}, {"b\0a", "c"}, {"c\0b"}, {"a.b"}, {"a", "b"},
+		{"b\001a", "c"}, {"b\002a", "c"}, {"b", "c"}, {"\0"}, {"\001"},
+		{"B\0A", "C"}, {"x", "b\0a", "c"},
+	};
+	static const size_t N[NNAMES][3] = {
+		{1, 1, 1}, {3, 1}, {3}, {3}, {1, 1}, {3, 1}, {3, 1}, {1, 1}, {1}, {1},
+		{3, 1}, {1, 3, 1},
+	};
+	static const size_t C[NNAMES] = {3, 2, 1, 1, 2, 2, 2, 2, 1, 1, 2, 3};
+
+	for (size_t i = 0; i < NNAMES; i++)
+		lens[i] = raw_name(L[i], N[i], C[i], names[i]);
+	return NNAMES;
+}
+
+static snap *odd_snap(uint8_t names[NNAMES][WIRE_NAME_MAX], size_t *lens,
+		      unsigned skip)
+{
+	snap *s = snap_new("example.com");
+	zf_soa soa = soa_of(1);
+
+	assert_non_null(s);
+	assert_int_equal(snap_set_soa(s, &soa), AX_OK);
+	/* Backwards, so that the sort has work to do; rdata = the index.
+	 * "B\0A.C" (10) is "b\0a.c" (1) in another case: one owner. */
+	for (size_t i = NNAMES; i-- > 0;) {
+		uint8_t rd[4] = {192, 0, 2, (uint8_t)i};
+		if (!(skip & 1u << i))
+			assert_int_equal(snap_add(s, names[i], lens[i], RR_A, 300, rd, 4),
+					 AX_OK);
+	}
+	return s;
+}
+
+/* Each of those names finds exactly its own record; the order is RFC
+ * 4034's; descendants are only real descendants. */
+static void test_names_with_odd_bytes(void **state)
+{
+	uint8_t names[NNAMES][WIRE_NAME_MAX];
+	size_t lens[NNAMES], first, n;
+	snap *s;
+
+	(void)state;
+	odd_names(names, lens);
+	s = odd_snap(names, lens, 0);
+	assert_int_equal(snap_finish(s), AX_OK);
+	assert_int_equal(snap_count(s), NNAMES);
+	for (size_t i = 0; i + 1 < snap_count(s); i++)
+		assert_true(rfc_name_cmp(snap_bytes(s, snap_at(s, i)->owner),
+					 snap_bytes(s, snap_at(s, i + 1)->owner)) <= 0);
+	for (size_t i = 0; i < NNAMES; i++) {
+		bool two = i == 1 || i == 10;   /* one owner in two cases */
+		if (!snap_find(s, names[i], lens[i], &first, &n))
+			fail_msg("name %zu not found", i);
+		assert_int_equal(n, two ? 2 : 1);
+		for (size_t k = first; k < first + n; k++) {
+			uint8_t got = snap_bytes(s, snap_at(s, k)->rdata)[3];
+			if (got != i && !(two && got == 11 - i))
+				fail_msg("name %zu found record %u", i, got);
+		}
+	}
+	/* b.c has a.b.c below it; c\0b (a single label) has nothing below. */
+	assert_true(snap_has_descendant(s, names[7], lens[7]));
+	assert_false(snap_has_descendant(s, names[2], lens[2]));
+	/* b\0a.c has x.b\0a.c below it, a.b.c nothing. */
+	assert_true(snap_has_descendant(s, names[1], lens[1]));
+	assert_false(snap_has_descendant(s, names[0], lens[0]));
+	snap_unref(s);
+}
+
+static int count_emit(void *arg, bool added, const snap *s, const snap_rr *rr)
+{
+	(void)s;
+	(void)rr;
+	((int *)arg)[added ? 1 : 0]++;
+	return 0;
+}
+
+/* The same names through a derived version (the IXFR journal path):
+ * removing b\0a.c leaves a.b.c alone, adding it back adds one record. */
+static void test_derived_odd_names(void **state)
+{
+	uint8_t names[NNAMES][WIRE_NAME_MAX];
+	size_t lens[NNAMES], first, n;
+	uint8_t rd1[4] = {192, 0, 2, 1};
+	zf_soa soa = soa_of(2);
+	snap *base, *d, *full;
+	int counts[2] = {0, 0};
+
+	(void)state;
+	odd_names(names, lens);
+	base = odd_snap(names, lens, 1u << 1 | 1u << 2);   /* no b\0a.c, c\0b */
+	assert_int_equal(snap_finish(base), AX_OK);
+	full = odd_snap(names, lens, 1u << 2);
+	assert_int_equal(snap_set_soa(full, &soa), AX_OK);
+	assert_int_equal(snap_finish(full), AX_OK);
+	/* Removing a record that is not there, under a confusable name,
+	 * removes nothing; the address removal of an ALIAS owner likewise. */
+	d = snap_derive(base);
+	assert_non_null(d);
+	assert_int_equal(snap_set_soa(d, &soa), AX_OK);
+	{
+		uint8_t rd0[4] = {192, 0, 2, 0};
+		assert_int_equal(snap_del(d, names[1], lens[1], RR_A, rd0, 4), AX_OK);
+	}
+	assert_int_equal(snap_del_addresses(d, names[2], lens[2]), AX_OK);
+	assert_int_equal(snap_add(d, names[1], lens[1], RR_A, 300, rd1, 4), AX_OK);
+	assert_int_equal(snap_finish_derived(d, count_emit, counts), AX_OK);
+	assert_int_equal(counts[0], 0);   /* nothing removed */
+	assert_int_equal(counts[1], 1);   /* one added */
+	assert_same(d, full);
+	assert_true(snap_find(d, names[0], lens[0], &first, &n));
+	assert_int_equal(n, 1);
+	assert_int_equal(snap_bytes(d, snap_at(d, first)->rdata)[3], 0);
+	assert_true(snap_find(d, names[7], lens[7], &first, &n));
+	assert_int_equal(snap_bytes(d, snap_at(d, first)->rdata)[3], 7);
+	assert_true(snap_find(d, names[1], lens[1], &first, &n));
+	assert_int_equal(n, 2);
+	snap_unref(d);
+	snap_unref(full);
+	snap_unref(base);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_derived_equals_full_build),
 		cmocka_unit_test(test_digest_ignores_order_and_serial),
 		cmocka_unit_test(test_sort_is_canonical),
+		cmocka_unit_test(test_names_with_odd_bytes),
+		cmocka_unit_test(test_derived_odd_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
