@@ -126,6 +126,10 @@ void api_zone_changed(api_req *rq, const char *zone);
 bool api_parse_id(const char *s, int64_t *out);
 
 /* Handlers (one group per file). */
+/* Why a NOTIFY target ("ADDR:PORT") gets no NOTIFY (OUTBOUND_REASON:
+ * outside the outbound policy), or NULL when it gets one. */
+const char *api_notify_skip(const config *cfg, const char *target);
+
 void h_healthz(api_req *rq, api_resp *rs);
 void h_metrics(api_req *rq, api_resp *rs);
 void h_zone_notify(api_req *rq, api_resp *rs);

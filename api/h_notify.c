@@ -33,9 +33,12 @@ static json_t *outcomes_json(const notify_outcome *o, size_t n)
 		char target[64];
 		const notify_verdict *v = &o[i].verdict;
 		addr_text(&o[i].target, target, sizeof(target));
-		json_t *t = json_pack("{s:s, s:s, s:b, s:b}", "target", target, "result",
-				      o[i].answered ? v->result : "no reply", "answered",
+		json_t *t = json_pack("{s:s, s:s, s:b, s:b, s:b}", "target", target,
+				      "result", !o[i].sent ? "not sent" : o[i].answered ?
+				      v->result : "no reply", "sent", o[i].sent, "answered",
 				      o[i].answered, "acknowledged", o[i].answered && v->acked);
+		if (o[i].skip_reason != NULL)
+			json_object_set_new(t, "reason", json_string(o[i].skip_reason));
 		if (o[i].answered)
 			json_object_set_new(t, "ms", json_integer(o[i].ms));
 		if (o[i].answered && v->message[0] != '\0')
@@ -80,7 +83,7 @@ void h_zone_notify(api_req *rq, api_resp *rs)
 		api_error_ax(rs, rc, NULL);
 		goto cleanup;
 	}
-	if ((rc = notify_send_now(s, rc == AX_OK ? &key : NULL, out, n,
+	if ((rc = notify_send_now(rq->ctx->cfg, s, rc == AX_OK ? &key : NULL, out, n,
 				  NOTIFY_NOW_WAIT_MS)) != AX_OK) {
 		api_error_ax(rs, rc, NULL);
 		goto cleanup;

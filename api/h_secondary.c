@@ -14,6 +14,7 @@
 #include "api_zone.h"
 #include "axfrd/edit.h"
 #include "axfrd/log.h"
+#include "axfrd/outbound.h"
 #include "db/db_nsset.h"
 #include "db/db_record.h"
 #include "db/db_secondary.h"
@@ -68,13 +69,39 @@ static const char *source_provider(const db_secondary *s)
 	return strcmp(s->source_type, "custom") == 0 ? "custom" : NULL;
 }
 
-/* The configuration's values (what an event records). */
-static json_t *config_json(const db_secondary *s, bool current)
+const char *api_notify_skip(const config *cfg, const char *target)
+{
+	config_addr a;
+
+	if (config_parse_addr(target, &a) != AX_OK ||
+	    !outbound_allowed(&cfg->outbound, &a.ss))
+		return OUTBOUND_REASON;
+	return NULL;
+}
+
+/* The NOTIFY targets that will not be notified, and why. */
+static json_t *skipped_json(const config *cfg, const db_strv *targets)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; arr != NULL && i < targets->n; i++) {
+		const char *why = api_notify_skip(cfg, targets->v[i]);
+		if (why != NULL)
+			json_array_append_new(arr, json_pack("{s:s, s:s}", "target",
+					      targets->v[i], "reason", why));
+	}
+	return arr;
+}
+
+/* The configuration's values (what an event records), and the NOTIFY
+ * targets that the operator's policy leaves out. */
+static json_t *config_json(const config *cfg, const db_secondary *s, bool current)
 {
 	const char *provider = source_provider(s);
 	bool is_set = strcmp(s->source_type, "name_server_set") == 0;
 
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o}",
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o}",
+			 "notify_skipped", skipped_json(cfg, &s->notify_targets),
 			 "source", source_json(s, current),
 			 "provider", provider ? json_string(provider) : json_null(),
 			 "name_server_set_id", is_set ?
@@ -120,7 +147,7 @@ static void respond_config(api_req *rq, api_resp *rs, unsigned status,
 		api_error_ax(rs, rc, NULL);
 		return;
 	}
-	j = config_json(&s, true);
+	j = config_json(rq->ctx->cfg, &s, true);
 	json_object_set_new(j, "zone", json_string(zone));
 	json_object_set_new(j, "serial", json_integer(serial));
 	json_object_set_new(j, "preset_outdated", json_boolean(
@@ -373,6 +400,26 @@ static int set_notify(const sd_body *b, bool put, db_secondary *cfg)
 	return rc;
 }
 
+/* Explicit NOTIFY targets must be ones the operator lets axfrd send to:
+ * a 422 naming the first that is not. Derived ones are shown skipped. */
+static bool check_notify(api_req *rq, api_resp *rs, const db_secondary *cfg)
+{
+	if (cfg->notify_default)
+		return true;
+	for (size_t i = 0; i < cfg->notify_targets.n; i++) {
+		char field[48];
+		if (api_notify_skip(rq->ctx->cfg, cfg->notify_targets.v[i]) == NULL)
+			continue;
+		snprintf(field, sizeof(field), "notify_targets[%zu]", i);
+		api_error(rs, 422, "invalid_field", field, "%s: %s is outside the "
+			  "operator's outbound policy (outbound-allow, outbound-deny): "
+			  "axfrd does not send NOTIFY there", field,
+			  cfg->notify_targets.v[i]);
+		return false;
+	}
+	return true;
+}
+
 /* The key the body names (one of the caller's), or none. */
 static bool set_key(api_req *rq, api_resp *rs, const sd_body *b,
 		    db_secondary *cfg)
@@ -408,7 +455,7 @@ static bool finish_config(api_req *rq, api_resp *rs, const sd_body *b,
 		api_error_ax(rs, rc, NULL);
 		return false;
 	}
-	if (!set_key(rq, rs, b, cfg))
+	if (!check_notify(rq, rs, cfg) || !set_key(rq, rs, b, cfg))
 		return false;
 	if (cfg->name_servers.n == 0) {
 		api_error(rs, 422, "invalid_field", "name_servers", "name_servers: "
@@ -492,14 +539,14 @@ cleanup:
 }
 
 /* JSON text of a configuration for an event, or NULL for none. */
-static char *event_text(const db_secondary *s)
+static char *event_text(const config *cfg, const db_secondary *s)
 {
 	json_t *j;
 	char *text;
 
 	if (s == NULL)
 		return NULL;
-	j = config_json(s, false);
+	j = config_json(cfg, s, false);
 	text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(j);
 	return text;
@@ -508,7 +555,7 @@ static char *event_text(const db_secondary *s)
 static int record_event(api_req *rq, int64_t zone_id, const char *action,
 			const db_secondary *before, const db_secondary *after)
 {
-	char *b = event_text(before), *a = event_text(after);
+	char *b = event_text(rq->ctx->cfg, before), *a = event_text(rq->ctx->cfg, after);
 	int rc = AX_ENOMEM;
 
 	if ((before == NULL || b != NULL) && (after == NULL || a != NULL))

@@ -13,6 +13,7 @@
 #include "api_internal.h"
 #include "api_zone.h"
 #include "axfrd/acl.h"
+#include "axfrd/outbound.h"
 #include "axfrd/probe.h"
 #include "axfrd/serial.h"
 #include "db/db_export.h"
@@ -31,6 +32,7 @@ typedef struct sec_server {
 	size_t naddr;
 	uint32_t serial[MAX_ADDRS];
 	bool answered[MAX_ADDRS];
+	bool skipped[MAX_ADDRS];     /* not asked: outside the outbound policy */
 	const char *error[MAX_ADDRS];
 } sec_server;
 
@@ -164,7 +166,7 @@ static void step_resolve(check *c)
 	first_anc = n;
 	for (size_t i = 0; i < nanc; i++)
 		probe_init(&p[n++], res, anc[i], RR_NS, true);
-	probe_run(p, n, c->timeout);
+	probe_run(c->rq->ctx->cfg, p, n, c->timeout);
 	for (size_t i = 0; i < c->nns; i++) {
 		addr_acc a = {c->ns[i].addr, &c->ns[i].naddr, MAX_ADDRS};
 		probe_records(&p[2 * i], 0, RR_A, take_addr, &a);
@@ -198,13 +200,16 @@ static void step_ask(check *c)
 	size_t first_parent = n;
 	for (size_t i = 0; i < c->nparent_ns; i++)
 		probe_init(&p[n++], res, c->parent_ns[i], RR_A, true);
-	probe_run(p, n, c->timeout);
+	probe_run(c->rq->ctx->cfg, p, n, c->timeout);
 	n = 0;
 	for (size_t i = 0; i < c->nns; i++) {
 		for (size_t k = 0; k < c->ns[i].naddr; k++, n++) {
 			sec_server *s = &c->ns[i];
 			s->answered[k] = probe_soa_serial(&p[n], &s->serial[k]);
-			s->error[k] = !p[n].answered ? "no answer" :
+			s->skipped[k] = p[n].skipped;
+			s->error[k] = p[n].skipped ? "not checked: the address is outside "
+				      "the operator's outbound policy" :
+				      !p[n].answered ? "no answer" :
 				      s->answered[k] ? NULL :
 				      p[n].rcode == RCODE_REFUSED ? "refused" :
 				      "does not serve the zone";
@@ -234,9 +239,11 @@ static void step_delegation(check *c)
 		return;
 	for (size_t i = 0; i < c->nparent_addr; i++)
 		probe_init(&p[i], &c->parent_addr[i], c->zone.name, RR_NS, false);
-	probe_run(p, c->nparent_addr, c->timeout);
+	probe_run(c->rq->ctx->cfg, p, c->nparent_addr, c->timeout);
+	size_t skipped = 0;
 	for (size_t i = 0; i < c->nparent_addr; i++) {
 		name_acc na = {c->deleg, &c->ndeleg, MAX_NS * 2};
+		skipped += p[i].skipped;
 		if (!p[i].answered)
 			continue;
 		c->deleg_known = true;
@@ -244,7 +251,9 @@ static void step_delegation(check *c)
 		probe_records(&p[i], 0, RR_NS, take_name, &na);
 	}
 	if (!c->deleg_known)
-		c->deleg_error = "the parent zone's name servers did not answer";
+		c->deleg_error = skipped == c->nparent_addr ? "not checked: the parent "
+				 "zone's name servers are outside the operator's outbound "
+				 "policy" : "the parent zone's name servers did not answer";
 	free(p);
 }
 
@@ -264,23 +273,46 @@ static json_t *xfr_json(const db_xfr_log *l)
 			 "result", l->result);
 }
 
-static json_t *notify_json(check *c, const char *addr)
+/* The host part of a target ("[2001:db8::1]:53" -> "2001:db8::1"). */
+static void target_host(const char *target, char *host, size_t len)
+{
+	snprintf(host, len, "%s", target[0] == '[' ? target + 1 : target);
+	host[strcspn(host, target[0] == '[' ? "]" : ":")] = '\0';
+}
+
+/* A NOTIFY target that gets no NOTIFY, and why. */
+static json_t *skipped_notify_json(const char *target, const char *why)
+{
+	return json_pack("{s:s, s:b, s:s}", "target", target, "sent", false,
+			 "reason", why);
+}
+
+/* The last NOTIFY to the configured target whose host is addr (any
+ * target with addr NULL), from the stored state. */
+static json_t *notify_json(check *c, const char *addr, const char *target)
 {
 	db_notify *st = NULL;
 	size_t n = 0;
 	json_t *j = json_null();
 
+	for (size_t i = 0; i < c->sec.notify_targets.n; i++) {
+		const char *t = c->sec.notify_targets.v[i], *why;
+		char host[64];
+		target_host(t, host, sizeof(host));
+		if ((addr == NULL ? strcmp(t, target) == 0 : strcmp(host, addr) == 0) &&
+		    (why = api_notify_skip(c->rq->ctx->cfg, t)) != NULL)
+			return skipped_notify_json(t, why);
+	}
 	if (db_notify_list(c->rq->ctx->d, c->zone.id, &st, &n) != AX_OK)
 		return j;
 	for (size_t i = 0; i < n; i++) {
 		char host[64];
-		snprintf(host, sizeof(host), "%s", st[i].target[0] == '[' ?
-			 st[i].target + 1 : st[i].target);
-		host[strcspn(host, st[i].target[0] == '[' ? "]" : ":")] = '\0';
-		if (strcmp(host, addr) != 0)
+		target_host(st[i].target, host, sizeof(host));
+		if (addr == NULL ? strcmp(st[i].target, target) != 0 : strcmp(host, addr) != 0)
 			continue;
 		json_decref(j);
-		j = json_pack("{s:s, s:I, s:s?, s:o}", "target", st[i].target,
+		j = json_pack("{s:s, s:b, s:I, s:s?, s:o}", "target", st[i].target,
+			      "sent", true,
 			      "serial", (json_int_t)st[i].serial, "result",
 			      st[i].last_result[0] ? st[i].last_result : NULL, "time",
 			      st[i].last_result_at ? api_time(st[i].last_result_at) :
@@ -318,7 +350,13 @@ static json_t *address_json(check *c, sec_server *s, size_t k, bool *in_sync)
 	json_object_set_new(j, "last_transfer",
 			    db_xfr_log_last(c->rq->ctx->d, c->zone.id, addr, false, &l) ==
 			    AX_OK ? xfr_json(&l) : json_null());
-	json_object_set_new(j, "last_notify", notify_json(c, addr));
+	json_object_set_new(j, "last_notify", notify_json(c, addr, NULL));
+	if (s->skipped[k]) {
+		json_object_set_new(j, "checked", json_false());
+		json_object_set_new(j, "reason", json_string(OUTBOUND_REASON));
+	} else {
+		json_object_set_new(j, "checked", json_true());
+	}
 	return j;
 }
 
@@ -401,6 +439,25 @@ static void notify_warning(check *c, json_t *warn)
 		"targets", targets));
 }
 
+/* Every NOTIFY target of the configuration: sent (and its last result)
+ * or skipped, with the reason. */
+static json_t *notify_all_json(check *c)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < c->sec.notify_targets.n; i++) {
+		const char *t = c->sec.notify_targets.v[i];
+		json_t *one = notify_json(c, NULL, t);
+		if (json_is_null(one)) {
+			json_decref(one);
+			one = json_pack("{s:s, s:b, s:o, s:b}", "target", t, "sent", false,
+					"result", json_null(), "pending", true);
+		}
+		json_array_append_new(arr, one);
+	}
+	return arr;
+}
+
 static json_t *status_json(check *c)
 {
 	json_t *missing = json_array(), *why = json_array(), *warn = json_array();
@@ -427,11 +484,11 @@ static json_t *status_json(check *c)
 				      json_string(c->deleg[i]));
 	if (c->deleg_error != NULL)
 		json_object_set_new(deleg, "error", json_string(c->deleg_error));
-	json_t *j = json_pack("{s:s, s:I, s:b, s:b, s:b, s:o, s:o, s:o}", "zone",
+	json_t *j = json_pack("{s:s, s:I, s:b, s:b, s:b, s:o, s:o, s:o, s:o}", "zone",
 		c->zone.name, "serial", (json_int_t)c->zone.soa.serial, "propagating",
 		prop, "out_of_sync", oos, "delegation_missing",
 		json_array_size(missing) > 0, "warnings", warn, "secondaries", secs,
-		"delegation", deleg);
+		"delegation", deleg, "notify", notify_all_json(c));
 	json_decref(why);
 	json_decref(missing);
 	return j;

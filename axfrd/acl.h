@@ -60,6 +60,9 @@ void addr_text(const struct sockaddr_storage *ss, char *buf, size_t len);
  * port). Families other than AF_INET and AF_INET6 never match. */
 bool addr_same(const struct sockaddr *a, const struct sockaddr *b, bool port);
 
+/* True for 0.0.0.0 and ::. */
+bool addr_is_wildcard(const struct sockaddr_storage *ss);
+
 /* True when sa (AF_INET or AF_INET6; IPv4-mapped IPv6 counts as IPv4)
  * falls in one of the n entries. */
 bool acl_match(const acl_entry *acl, size_t n, const struct sockaddr *sa);

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acl.h"
 #include "log.h"
+#include "outbound.h"
 #include "rr.h"
 
 typedef enum opt_type { OPT_STR, OPT_INT, OPT_ADDR } opt_type;
@@ -122,6 +124,37 @@ static int check_listen_list(const char *key, const char *value, ax_errinfo *ei)
 	return AX_OK;
 }
 
+static int check_allow(const char *key, const char *value, ax_errinfo *ei)
+{
+	return outbound_check_list(key, value, true, ei);
+}
+
+static int check_deny(const char *key, const char *value, ax_errinfo *ei)
+{
+	return outbound_check_list(key, value, false, ei);
+}
+
+/* Up to one IPv4 and one IPv6 address, neither a wildcard. */
+static int check_source(const char *key, const char *value, ax_errinfo *ei)
+{
+	char item[300];
+	int seen[2] = {0, 0};
+	struct sockaddr_storage ss;
+
+	for (const char *p = value; config_list_next(&p, item, sizeof(item)); ) {
+		if (!config_parse_host(item, &ss))
+			return ax_fail(ei, AX_EINVAL, key, "%s: '%.80s' is not an IPv4 or "
+				       "IPv6 address", key, item);
+		if (addr_is_wildcard(&ss))
+			return ax_fail(ei, AX_EINVAL, key, "%s: '%s' is a wildcard; give "
+				       "the address the secondaries' ACLs allow", key, item);
+		if (seen[ss.ss_family == AF_INET6]++)
+			return ax_fail(ei, AX_EINVAL, key, "%s: at most one IPv4 and one "
+				       "IPv6 address", key);
+	}
+	return AX_OK;
+}
+
 static int check_host(const char *key, const char *value, ax_errinfo *ei)
 {
 	return value[0] == '\0' ? AX_OK : check_one_host(key, value, false, ei);
@@ -226,6 +259,16 @@ static const opt_def opts[] = {
 	{"notify-rate", OPT_INT, O(notify_rate), 1, 1000000, "1000",
 	 "NOTIFY messages sent per second at most, all zones together (more wait "
 	 "their turn in order)", NULL},
+	{"outbound-allow", OPT_STR, O(outbound_allow), 0, 0, "global",
+	 "where NOTIFYs and sync probes may go: comma-separated prefixes and "
+	 "'global' (every globally reachable address), e.g. global,10.20.0.0/16",
+	 check_allow},
+	{"outbound-deny", OPT_STR, O(outbound_deny), 0, 0, "",
+	 "prefixes NOTIFYs and sync probes never go to (beats outbound-allow)",
+	 check_deny},
+	{"notify-source", OPT_STR, O(notify_source), 0, 0, "",
+	 "an IPv4 and an IPv6 address NOTIFYs and sync probes leave from (empty: "
+	 "the address of dns-listen unless it is a wildcard)", check_source},
 	{"check-port", OPT_INT, O(check_port), 1, 65535, "53",
 	 "port the sync checks ask secondaries (unless their NOTIFY target "
 	 "names one) and the parent zone's servers on", NULL},
@@ -358,14 +401,25 @@ static int set_opt(config *cfg, const opt_def *o, const char *value,
 	return AX_EINVAL;
 }
 
+/* Keeps cfg->outbound in step with the two lists (both checked). */
+static void derive(config *cfg)
+{
+	if (cfg->outbound_allow != NULL && cfg->outbound_deny != NULL)
+		outbound_parse(cfg->outbound_allow, cfg->outbound_deny,
+			       &cfg->outbound, NULL);
+}
+
 int config_set(config *cfg, const char *key, const char *value,
 	       ax_errinfo *ei)
 {
 	const opt_def *o = find_opt(key);
+	int rc;
 
 	if (o == NULL)
 		return ax_fail(ei, AX_EINVAL, key, "unknown setting '%s'", key);
-	return set_opt(cfg, o, value, ei);
+	if ((rc = set_opt(cfg, o, value, ei)) == AX_OK)
+		derive(cfg);
+	return rc;
 }
 
 int config_defaults(config *cfg)
@@ -376,6 +430,7 @@ int config_defaults(config *cfg)
 		if (rc != AX_OK)
 			return rc;
 	}
+	derive(cfg);
 	return AX_OK;
 }
 
@@ -451,6 +506,60 @@ int config_validate(const config *cfg, ax_errinfo *ei)
 			return rc;
 	}
 	return AX_OK;
+}
+
+bool config_parse_host(const char *s, struct sockaddr_storage *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, s, &((struct sockaddr_in *)out)->sin_addr) == 1) {
+		out->ss_family = AF_INET;
+		return true;
+	}
+	if (inet_pton(AF_INET6, s, &((struct sockaddr_in6 *)out)->sin6_addr) == 1) {
+		out->ss_family = AF_INET6;
+		return true;
+	}
+	return false;
+}
+
+bool config_notify_source(const config *cfg, int family,
+			  struct sockaddr_storage *out)
+{
+	char item[300];
+
+	for (const char *p = cfg->notify_source; p != NULL &&
+	     config_list_next(&p, item, sizeof(item)); )
+		if (config_parse_host(item, out) && out->ss_family == family)
+			return true;
+	if (cfg->notify_source != NULL && cfg->notify_source[0] != '\0')
+		return false;  /* given, without this family: unbound */
+	if (cfg->dns_listen.ss.ss_family != family ||
+	    addr_is_wildcard(&cfg->dns_listen.ss))
+		return false;
+	*out = cfg->dns_listen.ss;
+	addr_set_port(out, 0);
+	return true;
+}
+
+void config_print_outbound(const config *cfg)
+{
+	char buf[4096];
+	struct sockaddr_storage ss;
+
+	outbound_describe(&cfg->outbound, buf, sizeof(buf));
+	printf("%s\n", buf);
+	for (int k = 0; k < 2; k++) {
+		int fam = k ? AF_INET6 : AF_INET;
+		if (config_notify_source(cfg, fam, &ss)) {
+			inet_ntop(fam, fam == AF_INET ?
+				  (const void *)&((struct sockaddr_in *)&ss)->sin_addr :
+				  (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr,
+				  buf, sizeof(buf));
+			printf("notify-source %s: %s\n", k ? "IPv6" : "IPv4", buf);
+		} else {
+			printf("notify-source %s: any (not bound)\n", k ? "IPv6" : "IPv4");
+		}
+	}
 }
 
 bool config_list_next(const char **cursor, char *out, size_t outlen)

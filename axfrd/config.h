@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "error.h"
+#include "outbound.h"
 #include "serial.h"
 
 /* An address to listen on or talk to, parsed from "ADDR:PORT" or
@@ -50,6 +51,11 @@ typedef struct config {
 	int64_t notify_retries;        /* NOTIFY sends before giving up */
 	int64_t notify_timeout;        /* ms before the first NOTIFY is resent */
 	int64_t notify_rate;           /* NOTIFYs sent per second at most */
+	char *outbound_allow;          /* prefixes and "global" tenants may reach */
+	char *outbound_deny;           /* prefixes never reached */
+	char *notify_source;           /* NOTIFY/probe source addresses */
+	outbound_policy outbound;      /* the two lists, parsed (kept in step
+					* by config_defaults and config_set) */
 	int64_t check_port;            /* port of secondaries and parents in checks */
 	int64_t check_timeout;         /* ms a sync check waits per step */
 	int64_t rrl_rate;              /* UDP responses/s per client prefix; 0 = off */
@@ -89,6 +95,18 @@ bool config_list_next(const char **cursor, char *out, size_t outlen);
 
 /* Parses "ADDR:PORT" / "[ADDR]:PORT" (port 0 allowed). */
 int config_parse_addr(const char *s, config_addr *out);
+
+/* Parses a bare IPv4 or IPv6 address (port 0). */
+bool config_parse_host(const char *s, struct sockaddr_storage *out);
+
+/* The address NOTIFYs and probes of family leave from: notify-source's
+ * address of that family; when notify-source is empty, dns-listen's
+ * address if it has that family and is not a wildcard. False: unbound. */
+bool config_notify_source(const config *cfg, int family,
+			  struct sockaddr_storage *out);
+
+/* Prints the outbound policy and the NOTIFY source (--check-config). */
+void config_print_outbound(const config *cfg);
 
 /* Most addresses dns-listen-also may name. */
 #define CONFIG_MAX_LISTEN_ALSO 8

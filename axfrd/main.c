@@ -141,6 +141,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (check_only) {
+		config_print_outbound(&cfg);
 		printf("configuration ok\n");
 		config_free(&cfg);
 		return 0;

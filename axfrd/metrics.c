@@ -22,6 +22,11 @@ void metric_xfr(bool ixfr, metric_xfr_result result, uint64_t bytes)
 
 void metric_query(bool tcp) { atomic_fetch_add(&queries[tcp], 1); }
 void metric_rrl(bool slip) { atomic_fetch_add(&rrl_limited[slip], 1); }
+static _Atomic uint64_t outbound_suppressed[2];
+void metric_outbound_suppressed(bool probe)
+{
+	atomic_fetch_add(&outbound_suppressed[probe], 1);
+}
 void metric_notify_sent(void) { atomic_fetch_add(&notify_sent, 1); }
 void metric_notify_acked(void) { atomic_fetch_add(&notify_acked, 1); }
 void metric_notify_failed(void) { atomic_fetch_add(&notify_failed, 1); }
@@ -119,6 +124,12 @@ char *metrics_render(void)
 	put(&b, "# HELP axfrd_notify_queued NOTIFY messages waiting for their turn "
 	    "under notify-rate.\n# TYPE axfrd_notify_queued gauge\n"
 	    "axfrd_notify_queued %llu\n", (unsigned long long)atomic_load(&notify_queued));
+	family(&b, "axfrd_outbound_suppressed_total", "Packets the outbound policy "
+	       "kept from leaving, by kind (NOTIFY or sync probe).");
+	put(&b, "axfrd_outbound_suppressed_total{kind=\"notify\"} %llu\n",
+	    (unsigned long long)atomic_load(&outbound_suppressed[0]));
+	put(&b, "axfrd_outbound_suppressed_total{kind=\"probe\"} %llu\n",
+	    (unsigned long long)atomic_load(&outbound_suppressed[1]));
 	family(&b, "axfrd_alias_resolutions_total", "ALIAS target lookups by result.");
 	put(&b, "axfrd_alias_resolutions_total{result=\"ok\"} %llu\n",
 	    (unsigned long long)atomic_load(&alias_ok));

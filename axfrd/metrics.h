@@ -18,6 +18,8 @@ void metric_query(bool tcp);
  * else dropped. */
 void metric_rrl(bool slip);
 void metric_notify_sent(void);
+/* A NOTIFY (or, with probe, a sync probe) the outbound policy kept in. */
+void metric_outbound_suppressed(bool probe);
 void metric_notify_acked(void);
 void metric_notify_failed(void);
 /* NOTIFYs waiting for their turn under notify-rate. */

@@ -20,6 +20,7 @@
 #include "dns_internal.h"
 #include "log.h"
 #include "metrics.h"
+#include "outbound.h"
 #include "query.h"
 #include "serial.h"
 #include "strmap.h"
@@ -600,9 +601,13 @@ static void on_readable(loop *l, int fd, uint32_t events, void *arg)
 	}
 }
 
-static int open_fd(int family)
+/* A socket bound to notify-source (when there is one for family). */
+static int open_fd(const config *cfg, int family)
 {
-	return socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	struct sockaddr_storage src;
+
+	return outbound_socket(family, config_notify_source(cfg, family, &src) ?
+			       &src : NULL);
 }
 
 int notify_new(struct dns_server *s, notifier **out, ax_errinfo *ei)
@@ -618,8 +623,8 @@ int notify_new(struct dns_server *s, notifier **out, ax_errinfo *ei)
 	n->by_key = strmap_new();
 	n->by_zone = strmap_new();
 	n->in_flight = strmap_new();
-	n->fd4 = open_fd(AF_INET);
-	n->fd6 = open_fd(AF_INET6);  /* may fail on hosts without IPv6 */
+	n->fd4 = open_fd(s->cfg, AF_INET);
+	n->fd6 = open_fd(s->cfg, AF_INET6);  /* may fail on hosts without IPv6 */
 	if (n->fd4 < 0 || !n->by_key || !n->by_zone || !n->in_flight ||
 	    (n->h4 = loop_add(s->lp, n->fd4, EPOLLIN, on_readable, n)) == NULL ||
 	    (n->fd6 >= 0 &&
@@ -763,6 +768,30 @@ static void drop_jobs(notifier *n, int64_t zone_id, char (*keep)[64], size_t nke
 	set_zone_first(n, zone_id, first);
 }
 
+/* Keeps the targets the outbound policy allows (in order, with their
+ * names); each one left out is a NOTIFY that does not leave, counted.
+ * Returns how many are kept. */
+static size_t allowed_targets(notifier *n, snap *v, struct sockaddr_storage *t,
+			      size_t nt, char (*names)[64])
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < nt; i++) {
+		char name[64];
+		addr_text(&t[i], name, sizeof(name));
+		if (!outbound_allowed(&n->srv->cfg->outbound, &t[i])) {
+			metric_outbound_suppressed(false);
+			log_debug("notify", "zone %s: NOTIFY of serial %u to %s skipped: "
+				  "outside the outbound policy", snap_zone(v),
+				  snap_serial(v), name);
+			continue;
+		}
+		t[kept] = t[i];
+		snprintf(names[kept++], sizeof(names[0]), "%s", name);
+	}
+	return kept;
+}
+
 /* Announces version v (its SOA) of zone z to its targets; prune drops
  * the stored state of targets the zone no longer has. */
 static void announce(notifier *n, const struct zone_entry *z, snap *v, bool prune)
@@ -779,10 +808,9 @@ static void announce(notifier *n, const struct zone_entry *z, snap *v, bool prun
 	keep = calloc(nt + 1, sizeof(*keep));
 	if (names == NULL || keep == NULL)
 		goto cleanup;
-	for (size_t i = 0; i < nt; i++) {
-		addr_text(&targets[i], names[i], sizeof(names[i]));
+	nt = allowed_targets(n, v, targets, nt, names);
+	for (size_t i = 0; i < nt; i++)
 		keep[i] = names[i];
-	}
 	drop_jobs(n, z->id, names, nt);
 	if (prune)
 		db_notify_prune(n->srv->d, z->id, keep, nt);
@@ -858,8 +886,8 @@ static unsigned now_ms(const now_run *r)
 }
 
 /* Sends every target its NOTIFY; returns how many went out. */
-static size_t now_send(now_run *r, const snap *s, const tsig_key *key,
-		       notify_outcome *t, size_t n)
+static size_t now_send(const config *cfg, now_run *r, const snap *s,
+		       const tsig_key *key, notify_outcome *t, size_t n)
 {
 	uint8_t buf[2048];
 	size_t sent = 0;
@@ -869,9 +897,19 @@ static size_t now_send(now_run *r, const snap *s, const tsig_key *key,
 		socklen_t sl = t[i].target.ss_family == AF_INET ?
 			       sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
 		size_t len;
+		t[i].answered = false;
+		t[i].sent = false;
+		if (t[i].skip_reason == NULL &&
+		    !outbound_allowed(&cfg->outbound, &t[i].target)) {
+			t[i].skip_reason = OUTBOUND_REASON;
+			metric_outbound_suppressed(false);
+		}
+		if (t[i].skip_reason != NULL) {
+			r->done[i] = true;
+			continue;
+		}
 		if (getrandom(&r->ids[i], sizeof(r->ids[i]), 0) != sizeof(r->ids[i]))
 			r->ids[i] = (uint16_t)(rand() + (int)i);
-		t[i].answered = false;
 		len = notify_build_signed(s, r->ids[i], key, key ? &r->tsig[i] : NULL,
 					  buf, sizeof(buf));
 		if (fd < 0 || len == 0 ||
@@ -879,6 +917,7 @@ static size_t now_send(now_run *r, const snap *s, const tsig_key *key,
 			r->done[i] = true;
 			continue;
 		}
+		t[i].sent = true;
 		metric_notify_sent();
 		sent++;
 	}
@@ -914,10 +953,11 @@ static bool now_reply(now_run *r, const snap *s, bool keyed, notify_outcome *t,
 	return false;
 }
 
-int notify_send_now(const snap *s, const tsig_key *key, notify_outcome *t,
-		    size_t n, int timeout_ms)
+int notify_send_now(const config *cfg, const snap *s, const tsig_key *key,
+		    notify_outcome *t, size_t n, int timeout_ms)
 {
-	now_run r = {{open_fd(AF_INET), open_fd(AF_INET6)}, NULL, NULL, NULL, {0, 0}};
+	now_run r = {{open_fd(cfg, AF_INET), open_fd(cfg, AF_INET6)}, NULL, NULL, NULL,
+		     {0, 0}};
 	uint8_t buf[4096];
 	size_t left;
 
@@ -929,7 +969,7 @@ int notify_send_now(const snap *s, const tsig_key *key, notify_outcome *t,
 		return r.fds[0] < 0 ? AX_EIO : AX_ENOMEM;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &r.t0);
-	left = now_send(&r, s, key, t, n);
+	left = now_send(cfg, &r, s, key, t, n);
 	while (left > 0) {
 		struct pollfd p[2] = {{r.fds[0], POLLIN, 0}, {r.fds[1], POLLIN, 0}};
 		unsigned el = now_ms(&r);

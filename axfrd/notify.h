@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "acl.h"
+#include "config.h"
 #include "error.h"
 #include "snap.h"
 #include "tsig.h"
@@ -79,16 +80,20 @@ void notify_forget(notifier *n, int64_t zone_id);
 /* One target's outcome of notify_send_now. */
 typedef struct notify_outcome {
 	struct sockaddr_storage target;
+	const char *skip_reason; /* set by the caller, or OUTBOUND_REASON: not sent */
+	bool sent;
 	bool answered;       /* a reply came (verdict says how it counts) */
 	notify_verdict verdict; /* of the last reply, when answered */
 	unsigned ms;         /* time to that reply */
 } notify_outcome;
 
-/* Sends a NOTIFY for s, signed with key (NULL: unsigned), to every target
- * at once and waits (up to timeout_ms) for their replies, a target being
- * done at its first final verdict; for the API's "notify now". Blocking,
- * on the caller's thread. */
-int notify_send_now(const snap *s, const tsig_key *key, notify_outcome *targets,
-		    size_t n, int timeout_ms);
+/* Sends a NOTIFY for s, signed with key (NULL: unsigned), from
+ * notify-source, to every target at once and waits (up to timeout_ms) for
+ * their replies, a target being done at its first final verdict; for the
+ * API's "notify now". A target with skip_reason set, or outside cfg's
+ * outbound policy (which sets skip_reason), gets nothing. Blocking, on
+ * the caller's thread. */
+int notify_send_now(const config *cfg, const snap *s, const tsig_key *key,
+		    notify_outcome *targets, size_t n, int timeout_ms);
 
 #endif

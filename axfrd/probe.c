@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "acl.h"
+#include "metrics.h"
+#include "outbound.h"
 
 bool probe_init(probe *p, const struct sockaddr_storage *server,
 		const char *name, uint16_t qtype, bool rd)
@@ -19,6 +21,7 @@ bool probe_init(probe *p, const struct sockaddr_storage *server,
 	p->server = *server;
 	p->qtype = qtype;
 	p->rd = rd;
+	p->policed = !rd;
 	return wire_name_from_text(name, p->qname, &p->qname_len);
 }
 
@@ -54,7 +57,7 @@ static void take_reply(probe *p, size_t n, const uint16_t *ids,
 	    !(flags & WIRE_QR))
 		return;
 	for (size_t i = 0; i < n; i++) {
-		if (p[i].answered || ids[i] != id || !addr_same((const struct sockaddr *)&p[i].server, (const struct sockaddr *)from, true))
+		if (p[i].answered || p[i].skipped || ids[i] != id || !addr_same((const struct sockaddr *)&p[i].server, (const struct sockaddr *)from, true))
 			continue;
 		p[i].answered = true;
 		p[i].rcode = WIRE_RCODE(flags);
@@ -72,28 +75,56 @@ static long ms_since(const struct timespec *t0)
 	return (now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
-void probe_run(probe *p, size_t n, int timeout_ms)
+/* Sockets: [0] IPv4 and [1] IPv6 for the resolver, [2] and [3] for the
+ * tenants' servers, bound to notify-source. */
+static void open_fds(const config *cfg, int fds[4])
 {
-	int fds[2] = {socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0),
-		      socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0)};
+	struct sockaddr_storage src;
+
+	for (int k = 0; k < 4; k++) {
+		int fam = k % 2 ? AF_INET6 : AF_INET;
+		fds[k] = outbound_socket(fam, k >= 2 && config_notify_source(cfg, fam, &src) ?
+					 &src : NULL);
+	}
+}
+
+static int fd_of(const int fds[4], const probe *p)
+{
+	return fds[(p->policed ? 2 : 0) + (p->server.ss_family == AF_INET ? 0 : 1)];
+}
+
+void probe_run(const config *cfg, probe *p, size_t n, int timeout_ms)
+{
+	int fds[4];
 	uint16_t *ids = calloc(n + 1, sizeof(*ids));
 	size_t left = n;
 	struct timespec t0;
 	uint8_t buf[PROBE_MSG_MAX + 1];
 
+	open_fds(cfg, fds);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (size_t i = 0; ids != NULL && i < n; i++) {
-		int fd = fds[p[i].server.ss_family == AF_INET ? 0 : 1];
+		int fd = fd_of(fds, &p[i]);
+		if (p[i].policed && !outbound_allowed(&cfg->outbound, &p[i].server)) {
+			p[i].skipped = true;
+			metric_outbound_suppressed(true);
+			continue;
+		}
 		if (getrandom(&ids[i], sizeof(ids[i]), 0) != sizeof(ids[i]))
 			ids[i] = (uint16_t)(rand() ^ (int)i);
 		if (fd >= 0)
 			send_one(fd, &p[i], ids[i]);
 	}
+	left = 0;
+	for (size_t i = 0; i < n; i++)
+		left += !p[i].skipped;
 	while (ids != NULL && left > 0 && ms_since(&t0) < timeout_ms) {
-		struct pollfd pf[2] = {{fds[0], POLLIN, 0}, {fds[1], POLLIN, 0}};
-		if (poll(pf, 2, (int)(timeout_ms - ms_since(&t0))) <= 0)
+		struct pollfd pf[4];
+		for (int k = 0; k < 4; k++)
+			pf[k] = (struct pollfd){fds[k], POLLIN, 0};
+		if (poll(pf, 4, (int)(timeout_ms - ms_since(&t0))) <= 0)
 			break;
-		for (int k = 0; k < 2; k++) {
+		for (int k = 0; k < 4; k++) {
 			struct sockaddr_storage from;
 			socklen_t fl = sizeof(from);
 			ssize_t len;
@@ -105,10 +136,10 @@ void probe_run(probe *p, size_t n, int timeout_ms)
 		}
 		left = 0;
 		for (size_t i = 0; i < n; i++)
-			left += !p[i].answered;
+			left += !p[i].answered && !p[i].skipped;
 	}
 	free(ids);
-	for (int k = 0; k < 2; k++)
+	for (int k = 0; k < 4; k++)
 		if (fds[k] >= 0)
 			close(fds[k]);
 }

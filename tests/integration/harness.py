@@ -42,6 +42,9 @@ LOG_LINE_RE = re.compile(
     r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (error|warn|info|debug)\s+\[[A-Za-z0-9_-]+\] \S")
 ISO_TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
+# The outbound policy of every daemon in the tests: loopback only.
+TEST_OUTBOUND_ALLOW = "127.0.0.0/8,::1/128"
+
 _DEFAULT = object()  # "argument not given", where None has a meaning
 
 
@@ -114,10 +117,14 @@ class Daemon:
     env:          extra environment variables
     admin_token:  value of AXFRD_ADMIN_TOKEN; default a random token; None to
                   leave the variable unset (the daemon then prints one)
+    outbound_allow: --outbound-allow; default loopback only; None: the
+                  daemon's own default (global), for the tests of the policy
     """
 
     def __init__(self, workdir=None, db=_DEFAULT, listen=True, args=(), config=None, env=None,
-                 admin_token=_DEFAULT):
+                 admin_token=_DEFAULT, outbound_allow=_DEFAULT):
+        self.outbound_allow = (TEST_OUTBOUND_ALLOW if outbound_allow is _DEFAULT
+                               else outbound_allow)
         self._own_workdir = workdir is None
         self.workdir = workdir or tempfile.mkdtemp(prefix="axfrd-it-")
         self.db_path = os.path.join(self.workdir, "axfrd.db") if db is _DEFAULT else db
@@ -150,6 +157,10 @@ class Daemon:
             argv += ["--db", self.db_path]
         if self.listen:
             argv += ["--api-listen", "127.0.0.1:0", "--dns-listen", "127.0.0.1:0"]
+        # NOTIFYs and probes go to loopback alone (issue 18.5); a test that
+        # needs another policy passes its own --outbound-allow in args.
+        if self.outbound_allow is not None:
+            argv += ["--outbound-allow", self.outbound_allow]
         argv += self.args
         if self.config_path is not None:
             argv += ["--config", self.config_path]

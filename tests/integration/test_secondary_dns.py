@@ -316,10 +316,14 @@ class TestPatchDelete(SecondaryCase):
 
     def test_patch_notify_targets(self):
         self.enable_dyn()
+        # Loopback targets: the tests' outbound policy allows nothing else
+        # (a documentation address as an explicit target is a 422 now).
+        self.rejected(self.patch({"notify_targets": ["192.0.2.1"]}), 422, "invalid_field",
+                      field="notify_targets[0]")
         cfg = self.assertStatus(self.patch({"notify_targets": [
-            "192.0.2.1", "192.0.2.2:5300", "[2001:db8::1]:53", "2001:db8::2"]}), 200)
-        self.assertEqual(cfg["notify_targets"], ["192.0.2.1:53", "192.0.2.2:5300",
-                                                 "[2001:db8::1]:53", "[2001:db8::2]:53"])
+            "127.0.0.1", "127.0.0.2:5300", "[::1]:5301", "::1"]}), 200)
+        self.assertEqual(cfg["notify_targets"], ["127.0.0.1:53", "127.0.0.2:5300",
+                                                 "[::1]:5301", "[::1]:53"])
         self.assertIs(cfg["notify_targets_default"], False)
         # explicit targets do not follow allowed_ips
         cfg = self.assertStatus(self.patch({"allowed_ips": ["198.51.100.1"]}), 200)
