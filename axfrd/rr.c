@@ -547,6 +547,37 @@ static int content_lex_check(const char *s, ax_errinfo *ei)
 	return AX_OK;
 }
 
+/*
+ * ldns prints a domain name with '"' and ' ' as they are, which a zone
+ * file (and ldns itself) reads as a quote or a field break: escape them,
+ * so that the stored text exports and imports as the same name. Returns a
+ * malloc'd copy, NULL when out of memory; frees f.
+ */
+static char *dname_escape(char *f)
+{
+	size_t n = 0, i, j;
+	char *e;
+
+	for (i = 0; f[i] != '\0'; i++)
+		n += f[i] == '"' || f[i] == ' ';
+	if (n == 0)
+		return f;
+	e = malloc(i + n + 1);
+	if (e != NULL) {
+		for (i = 0, j = 0; f[i] != '\0'; i++) {
+			if (f[i] == '\\' && f[i + 1] != '\0') {
+				e[j++] = f[i++];
+			} else if (f[i] == '"' || f[i] == ' ') {
+				e[j++] = '\\';
+			}
+			e[j++] = f[i];
+		}
+		e[j] = '\0';
+	}
+	free(f);
+	return e;
+}
+
 /* Joins the presentation forms of the RDATA fields with single spaces. */
 static int rdata_join(const ldns_rr *rr, char **out)
 {
@@ -556,6 +587,8 @@ static int rdata_join(const ldns_rr *rr, char **out)
 	*out = NULL;
 	for (i = 0; i < ldns_rr_rd_count(rr); i++) {
 		f = ldns_rdf2str(ldns_rr_rdf(rr, i));
+		if (f != NULL && ldns_rdf_get_type(ldns_rr_rdf(rr, i)) == LDNS_RDF_TYPE_DNAME)
+			f = dname_escape(f);
 		if (f == NULL)
 			goto nomem;
 		n = strlen(f);
