@@ -1,6 +1,7 @@
 /* rr.c -- checks and normalizes user records (names, types, TTLs, RDATA). */
 #include "rr.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <idn2.h>
 #include <ldns/ldns.h>
@@ -882,6 +883,26 @@ cleanup:
 	return rc;
 }
 
+/* Whether the first n bytes of s are an IPv4 or IPv6 address literal
+ * (also in brackets): an ALIAS target written as one would be looked up
+ * as a host name that no resolver has. */
+static bool is_ip_literal(const char *s, size_t n)
+{
+	char buf[INET6_ADDRSTRLEN + 2];
+	unsigned char addr[sizeof(struct in6_addr)];
+
+	if (n >= 2 && s[0] == '[' && s[n - 1] == ']') {
+		s++;
+		n -= 2;
+	}
+	if (n == 0 || n >= sizeof(buf))
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return inet_pton(AF_INET, buf, addr) == 1 ||
+	       inet_pton(AF_INET6, buf, addr) == 1;
+}
+
 /*
  * ALIAS: a host name, absolute even without the trailing dot -- except in
  * a zone file (origin given), where a name without a dot is relative to
@@ -891,7 +912,7 @@ static int content_alias(const char *fqdn, const char *ofqdn,
 			 const char *content, char **out, ax_errinfo *ei)
 {
 	char abs[NAME_BUF], buf[NAME_BUF];
-	size_t n = strlen(content);
+	size_t n = strlen(content), cn;
 	int rc;
 
 	if (ofqdn != NULL && strcmp(content, "@") == 0)
@@ -906,6 +927,13 @@ static int content_alias(const char *fqdn, const char *ofqdn,
 	if (n == 0)
 		return rr_fail(ei, "content",
 			       "ALIAS needs %s", type_info("ALIAS")->hint);
+	/* Judged as written: in a zone file "192.0.2.1" would otherwise
+	 * become a name under the origin. */
+	cn = strlen(content);
+	if (is_ip_literal(content, cn > 0 && content[cn - 1] == '.' ? cn - 1 : cn))
+		return rr_fail(ei, "content",
+			       "an ALIAS target must be a host name, not an IP "
+			       "address (use A or AAAA records instead)");
 	rc = host_convert(abs, n, 0, "content", buf, ei);
 	if (rc != AX_OK)
 		return rc;

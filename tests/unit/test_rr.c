@@ -486,6 +486,12 @@ static void test_content_alias(void **state)
 	content_ok("", "ALIAS", "bücher.de", "xn--bcher-kva.de.");
 	content_ok("", "ALIAS", "lb", "lb.");
 	content_ok("www", "ALIAS", "example.com", "example.com.");
+	/* An IP literal is not a host name (issue 17 point 4). */
+	content_bad("", "ALIAS", "192.0.2.1", "not an IP address");
+	content_bad("", "ALIAS", "192.0.2.1.", "not an IP address");
+	content_bad("", "ALIAS", "2001:db8::1", "not an IP address");
+	content_bad("", "ALIAS", "[2001:db8::1]", "not an IP address");
+	content_ok("", "ALIAS", "192.0.2.1.nip.example", "192.0.2.1.nip.example.");
 	content_bad("", "ALIAS", "example.com", "an ALIAS cannot point to "
 		    "itself");
 	content_bad("www", "ALIAS", "WWW.Example.com.", "itself");
