@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "acl.h"
 #include "log.h"
@@ -94,16 +95,33 @@ static int check_one_host(const char *key, const char *value, bool mailbox,
 	return AX_OK;
 }
 
-static int check_addr_list(const char *key, const char *value, ax_errinfo *ei)
+/* A list of addresses of one family (the URL redirector's A or AAAA). */
+static int check_family_list(const char *key, const char *value, int family,
+			     ax_errinfo *ei)
 {
 	char item[300];
 	unsigned char buf[16];
+	size_t n = 0;
 
-	for (const char *p = value; config_list_next(&p, item, sizeof(item)); )
-		if (inet_pton(AF_INET, item, buf) != 1 && inet_pton(AF_INET6, item, buf) != 1)
-			return ax_fail(ei, AX_EINVAL, key,
-				       "%s: '%s' is not an IPv4 or IPv6 address", key, item);
+	for (const char *p = value; config_list_next(&p, item, sizeof(item)); ) {
+		if (inet_pton(family, item, buf) != 1)
+			return ax_fail(ei, AX_EINVAL, key, "%s: '%.80s' is not an IPv%d address",
+				       key, item, family == AF_INET ? 4 : 6);
+		if (++n > CONFIG_MAX_REDIRECT)
+			return ax_fail(ei, AX_EINVAL, key, "%s: at most %d addresses",
+				       key, CONFIG_MAX_REDIRECT);
+	}
 	return AX_OK;
+}
+
+static int check_v4_list(const char *key, const char *value, ax_errinfo *ei)
+{
+	return check_family_list(key, value, AF_INET, ei);
+}
+
+static int check_v6_list(const char *key, const char *value, ax_errinfo *ei)
+{
+	return check_family_list(key, value, AF_INET6, ei);
 }
 
 /* A list of ADDR:PORT / [V6ADDR]:PORT (port 0: the port of dns-listen). */
@@ -115,7 +133,7 @@ static int check_listen_list(const char *key, const char *value, ax_errinfo *ei)
 
 	for (const char *p = value; config_list_next(&p, item, sizeof(item)); ) {
 		if (config_parse_addr(item, &a) != AX_OK)
-			return ax_fail(ei, AX_EINVAL, key, "%s: '%s' is not ADDR:PORT "
+			return ax_fail(ei, AX_EINVAL, key, "%s: '%.80s' is not ADDR:PORT "
 				       "or [IPV6ADDR]:PORT", key, item);
 		if (++n > CONFIG_MAX_LISTEN_ALSO)
 			return ax_fail(ei, AX_EINVAL, key, "%s: at most %d addresses",
@@ -234,10 +252,10 @@ static const opt_def opts[] = {
 	 check_policy},
 	{"url-redirect-ipv4", OPT_STR, O(url_redirect_ipv4), 0, 0, "",
 	 "IPv4 addresses of the URL redirector (URL records become these A)",
-	 check_addr_list},
+	 check_v4_list},
 	{"url-redirect-ipv6", OPT_STR, O(url_redirect_ipv6), 0, 0, "",
 	 "IPv6 addresses of the URL redirector (URL records become these AAAA)",
-	 check_addr_list},
+	 check_v6_list},
 	{"xfr-journal-keep", OPT_INT, O(xfr_journal_keep), 0, 100000, "100",
 	 "IXFR journal steps kept per zone (older clients get AXFR)", NULL},
 	{"xfr-message-size", OPT_INT, O(xfr_message_size), 1024, 65535, "16384",
@@ -489,6 +507,66 @@ int config_load_file(config *cfg, const char *path, ax_errinfo *ei)
 	return rc;
 }
 
+/* Two TCP listeners on one port collide when their addresses are of one
+ * family and equal, or one is a wildcard (SO_REUSEADDR does not help a
+ * listening socket). Port 0 is the kernel's pick: no collision, except
+ * that dns-listen-also's port 0 is dns-listen's port. */
+static bool listeners_collide(const struct sockaddr_storage *a, uint16_t pa,
+			      const struct sockaddr_storage *b, uint16_t pb)
+{
+	if (a->ss_family != b->ss_family || pa != pb)
+		return false;
+	return addr_is_wildcard(a) || addr_is_wildcard(b) ||
+	       addr_same((const struct sockaddr *)a, (const struct sockaddr *)b, false);
+}
+
+/* dns-listen-also entries against dns-listen, each other and api-listen;
+ * api-listen against dns-listen. */
+static int check_collisions(const config *cfg, ax_errinfo *ei)
+{
+	config_addr also[CONFIG_MAX_LISTEN_ALSO];
+	uint16_t port[CONFIG_MAX_LISTEN_ALSO];
+	uint16_t dns_port = addr_get_port(&cfg->dns_listen.ss);
+	uint16_t api_port = addr_get_port(&cfg->api_listen.ss);
+	char item[300];
+	size_t n = 0;
+
+	if (api_port != 0 && listeners_collide(&cfg->api_listen.ss, api_port,
+					       &cfg->dns_listen.ss, dns_port))
+		return ax_fail(ei, AX_EINVAL, "api-listen", "api-listen: '%s' collides with "
+			       "dns-listen '%s' (both listen on TCP port %u)",
+			       cfg->api_listen.text, cfg->dns_listen.text, api_port);
+	for (const char *p = cfg->dns_listen_also;
+	     n < CONFIG_MAX_LISTEN_ALSO && config_list_next(&p, item, sizeof(item)); n++) {
+		if (config_parse_addr(item, &also[n]) != AX_OK)
+			return ax_fail(ei, AX_EINVAL, "dns-listen-also", "dns-listen-also: "
+				       "'%.80s' is not ADDR:PORT or [IPV6ADDR]:PORT", item);
+		port[n] = addr_get_port(&also[n].ss) ? addr_get_port(&also[n].ss) : dns_port;
+		if (port[n] != 0 && listeners_collide(&also[n].ss, port[n],
+						      &cfg->dns_listen.ss, dns_port))
+			return ax_fail(ei, AX_EINVAL, "dns-listen-also", "dns-listen-also: "
+				       "'%s' collides with dns-listen '%s' (both on port %u)",
+				       item, cfg->dns_listen.text, port[n]);
+		if (port[n] == 0 && addr_get_port(&also[n].ss) == 0 &&
+		    listeners_collide(&also[n].ss, 0, &cfg->dns_listen.ss, 0))
+			return ax_fail(ei, AX_EINVAL, "dns-listen-also", "dns-listen-also: "
+				       "'%s' collides with dns-listen '%s' (both on the port "
+				       "dns-listen picks)", item, cfg->dns_listen.text);
+		for (size_t k = 0; k < n; k++)
+			if (listeners_collide(&also[n].ss, port[n], &also[k].ss, port[k]))
+				return ax_fail(ei, AX_EINVAL, "dns-listen-also",
+					       "dns-listen-also: '%s' collides with '%s' (the "
+					       "same port on an overlapping address)", item,
+					       also[k].text);
+		if (api_port != 0 && listeners_collide(&cfg->api_listen.ss, api_port,
+						       &also[n].ss, port[n]))
+			return ax_fail(ei, AX_EINVAL, "api-listen", "api-listen: '%s' "
+				       "collides with dns-listen-also '%s' (both listen on TCP "
+				       "port %u)", cfg->api_listen.text, item, api_port);
+	}
+	return AX_OK;
+}
+
 int config_validate(const config *cfg, ax_errinfo *ei)
 {
 	/* Values set through config_set were checked then; this checks again
@@ -503,6 +581,55 @@ int config_validate(const config *cfg, ax_errinfo *ei)
 				       opts[i].key);
 		int rc = opts[i].check(opts[i].key, v, ei);
 		if (rc != AX_OK)
+			return rc;
+	}
+	return check_collisions(cfg, ei);
+}
+
+/* Tries what start-up will do with an address, without keeping it: binds
+ * a socket of type to it (port included; a port in use, perhaps by the
+ * running daemon, is start-up's problem, not the configuration's). */
+static int try_bind(const char *key, const config_addr *a, int type, const char *verb,
+		    ax_errinfo *ei)
+{
+	bool connect_it = strcmp(verb, "use") == 0;
+	int fd = socket(a->ss.ss_family, type | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		err = errno;
+	else if (connect_it ? connect(fd, (const struct sockaddr *)&a->ss, a->len) != 0 :
+		 bind(fd, (const struct sockaddr *)&a->ss, a->len) != 0)
+		err = errno;
+	if (fd >= 0)
+		close(fd);
+	if (err == 0 || err == EADDRINUSE)
+		return AX_OK;
+	return ax_fail(ei, AX_EINVAL, key, "%s: cannot %s %s: %s", key, verb, a->text,
+		       strerror(err));
+}
+
+int config_check_host(const config *cfg, ax_errinfo *ei)
+{
+	char item[300];
+	config_addr a;
+	int rc;
+
+	if ((rc = try_bind("api-listen", &cfg->api_listen, SOCK_STREAM, "listen on", ei)) != AX_OK ||
+	    (rc = try_bind("dns-listen", &cfg->dns_listen, SOCK_STREAM, "listen on", ei)) != AX_OK ||
+	    (rc = try_bind("resolver", &cfg->resolver, SOCK_DGRAM, "use", ei)) != AX_OK)
+		return rc;
+	for (const char *p = cfg->dns_listen_also; config_list_next(&p, item, sizeof(item)); )
+		if (config_parse_addr(item, &a) == AX_OK &&
+		    (rc = try_bind("dns-listen-also", &a, SOCK_STREAM, "listen on", ei)) != AX_OK)
+			return rc;
+	for (const char *p = cfg->notify_source; config_list_next(&p, item, sizeof(item)); ) {
+		memset(&a, 0, sizeof(a));
+		if (!config_parse_host(item, &a.ss))
+			continue;
+		a.len = a.ss.ss_family == AF_INET ? sizeof(struct sockaddr_in) :
+			sizeof(struct sockaddr_in6);
+		snprintf(a.text, sizeof(a.text), "%.63s", item);
+		if ((rc = try_bind("notify-source", &a, SOCK_DGRAM, "bind to", ei)) != AX_OK)
 			return rc;
 	}
 	return AX_OK;

@@ -77,8 +77,15 @@ int config_load_file(config *cfg, const char *path, ax_errinfo *ei);
 int config_set(config *cfg, const char *key, const char *value,
 	       ax_errinfo *ei);
 
-/* Checks cross-field rules after everything is applied. */
+/* Checks cross-field rules after everything is applied (listeners that
+ * collide, for one). Pure: touches nothing outside cfg. */
 int config_validate(const config *cfg, ax_errinfo *ei);
+
+/* Checks what only this host can tell, without keeping anything: each
+ * listen address and notify-source address can be bound here (a port in
+ * use is not an error: the running daemon may hold it), the resolver can
+ * be used. */
+int config_check_host(const config *cfg, ax_errinfo *ei);
 
 /* True when key names a setting. */
 bool config_has_key(const char *key);
@@ -110,5 +117,8 @@ void config_print_outbound(const config *cfg);
 
 /* Most addresses dns-listen-also may name. */
 #define CONFIG_MAX_LISTEN_ALSO 8
+
+/* Most addresses url-redirect-ipv4 and url-redirect-ipv6 may each name. */
+#define CONFIG_MAX_REDIRECT 8
 
 #endif

@@ -13,7 +13,7 @@
 #include "error.h"
 #include "snap.h"
 
-#define EXPORT_MAX_REDIRECT 8
+#define EXPORT_MAX_REDIRECT CONFIG_MAX_REDIRECT
 
 /* What the export needs from the configuration. */
 typedef struct export_opts {

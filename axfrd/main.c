@@ -18,6 +18,23 @@
 
 #define EXIT_USAGE 2
 
+/* Everything start-up would refuse, checked before anything is created:
+ * --check-config and start-up both run this, so they agree. */
+static int validate(const config *cfg, ax_errinfo *ei)
+{
+	const char *env = getenv("AXFRD_ADMIN_TOKEN");
+	int rc;
+
+	if ((rc = config_validate(cfg, ei)) != AX_OK ||
+	    (rc = config_check_host(cfg, ei)) != AX_OK)
+		return rc;
+	if (env != NULL && strlen(env) < TOKEN_MIN_LEN)
+		return ax_fail(ei, AX_EINVAL, "AXFRD_ADMIN_TOKEN",
+			       "AXFRD_ADMIN_TOKEN must be at least %d characters",
+			       TOKEN_MIN_LEN);
+	return AX_OK;
+}
+
 /* Settings from the embedded defaults, then --config FILE, then the
  * other flags (so flags override the file whatever their order). */
 static int load_settings(int argc, char **argv, config *cfg, bool *check_only,
@@ -66,19 +83,23 @@ static int load_settings(int argc, char **argv, config *cfg, bool *check_only,
 			return rc;
 		}
 	}
-	return config_validate(cfg, ei);
+	return validate(cfg, ei);
 }
 
-static int open_store(const config *cfg, db **d, ax_errinfo *ei)
+/* Opens (creates, migrates) the store and, on the first start, creates
+ * the admin account: its generated token is left in generated (empty
+ * when AXFRD_ADMIN_TOKEN chose it or the admin already existed). */
+static int open_store(const config *cfg, db **d, char generated[TOKEN_LEN + 1],
+		      ax_errinfo *ei)
 {
 	db_options opt = {
 		.sync_full = strcmp(cfg->db_synchronous, "full") == 0,
 		.busy_timeout_ms = (int)cfg->db_busy_timeout,
 	};
-	char generated[TOKEN_LEN + 1];
 	bool created;
 	int rc;
 
+	generated[0] = '\0';
 	if ((rc = db_open(cfg->db, &opt, d, ei)) != AX_OK)
 		return rc;
 	rc = token_bootstrap_admin(*d, getenv("AXFRD_ADMIN_TOKEN"), time(NULL),
@@ -88,17 +109,30 @@ static int open_store(const config *cfg, db **d, ax_errinfo *ei)
 		*d = NULL;
 		return rc;
 	}
-	if (created && generated[0] != '\0') {
-		/* Printed once, on stdout, never logged. */
-		printf("admin token: %s\n", generated);
-		fflush(stdout);
-		memset(generated, 0, sizeof(generated));
-	}
 	if (created)
 		log_info("main", "created the admin account; its token %s",
 			 getenv("AXFRD_ADMIN_TOKEN") ? "is AXFRD_ADMIN_TOKEN" :
-			 "was printed on stdout");
+			 "is printed on stdout once the daemon is up");
 	return AX_OK;
+}
+
+/* The generated admin token, once, on stdout (never logged), set apart
+ * so that it stands out after the build output and the start-up log. */
+static void print_admin_token(char generated[TOKEN_LEN + 1])
+{
+	if (generated[0] == '\0')
+		return;
+	printf("\n"
+	       "================================================================\n"
+	       "The admin account was created. Its token is shown only now:\n"
+	       "\n"
+	       "admin token: %s\n"
+	       "\n"
+	       "Keep it: API requests use 'Authorization: Bearer TOKEN'.\n"
+	       "================================================================\n",
+	       generated);
+	fflush(stdout);
+	memset(generated, 0, TOKEN_LEN + 1);
 }
 
 /* Logs the API's address with the port actually bound (port 0 in the
@@ -123,6 +157,7 @@ int main(int argc, char **argv)
 	dns_server *dns = NULL;
 	uint16_t dns_port;
 	db *d = NULL;
+	char generated[TOKEN_LEN + 1] = "";
 	sigset_t set;
 	uint16_t port;
 	log_level lvl;
@@ -159,10 +194,13 @@ int main(int argc, char **argv)
 
 	/* The store is opened (and migrated) first; the DNS side then opens
 	 * its own connection and loads every zone before the API starts. */
-	if ((rc = open_store(&cfg, &d, &ei)) != AX_OK ||
+	if ((rc = open_store(&cfg, &d, generated, &ei)) != AX_OK ||
 	    (rc = dns_start(&cfg, &dns, &dns_port, &ei)) != AX_OK ||
 	    (rc = api_start(&cfg, d, dns_zone_changed, dns, &api, &port, &ei)) != AX_OK) {
 		log_err("main", "%s", ei.msg[0] ? ei.msg : ax_strerror(rc));
+		/* The admin exists now: its token must not be lost with this
+		 * failure (a port in use, say), or no one could ever use it. */
+		print_admin_token(generated);
 		if (api == NULL)
 			db_close(d);
 		dns_free(dns);
@@ -173,6 +211,7 @@ int main(int argc, char **argv)
 	log_listening("dns", "dns", &cfg.dns_listen, dns_port);
 	dns_log_listeners(dns);
 	log_listening("api", "http", &cfg.api_listen, port);
+	print_admin_token(generated);
 	int sig = dns_run(dns);
 	log_info("main", "%s received, shutting down", strsignal(sig));
 	api_stop(api);  /* finishes the request in progress, closes the store */
