@@ -1,13 +1,14 @@
 #!/bin/sh
 # Installs the Debian packages axfrd needs to build and run, when they are
-# missing; with --test also what the test suite needs (cmocka, Python, and
+# missing (with curl, jq and dig, which the README's examples use); with
+# --test also what the test suite needs (cmocka, Python, and
 # BIND and NSD as real secondaries). Used by deploy/run.sh and tests/run.sh.
 set -eu
 
 PKGS="build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev
-libsqlite3-dev libldns-dev libidn2-dev libssl-dev"
+libsqlite3-dev libldns-dev libidn2-dev libssl-dev curl jq bind9-dnsutils"
 if [ "${1:-}" = "--test" ]; then
-	PKGS="$PKGS libcmocka-dev python3 sqlite3 curl bind9 bind9-dnsutils nsd"
+	PKGS="$PKGS libcmocka-dev python3 sqlite3 bind9 nsd"
 fi
 
 missing=""
