@@ -7,7 +7,7 @@ generated deterministically (the same bytes on every run and machine).
 
 big:  one zone (default "example.bench.") with its SOA, the 2 apex NS records
       ns1.bench.test. and ns2.bench.test., and N other records (default
-      1,000,004, so the zone holds 1,000,007 records, as in SPEC.md); the mix
+      1,000,004, so the zone holds 1,000,007 records, as the benchmark goals say); the mix
       is A 60 %, AAAA 15 %, TXT 10 %, MX 5 %, CNAME 5 %, SRV 5 %, on names
       like host0123456 (two A, one AAAA, one TXT on most of them, as web
       hosting zones look), written as a BIND master file (relative owner

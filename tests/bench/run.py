@@ -1222,7 +1222,7 @@ def report(ctx, meta):
         "axfrd against Knot, NSD, BIND and PowerDNS, in one run, on one machine, over "
         "loopback, with the same generated zones and the same client "
         "(`tests/bench/axfr_count.c`, which counts records and prints nothing per record). "
-        "Issue 6; SPEC.md (\"Numbers\") has the goals.",
+        "Issue 6; the goals are listed under \"SPEC goals\" below.",
         "",
         "Reproduce (as root on Debian 12; installs the peers when missing):",
         "",
