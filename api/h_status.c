@@ -5,6 +5,7 @@
  * checks run on the request, in three short steps of parallel queries. */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,15 +26,20 @@
 #define MAX_PARENT 8    /* parent zone servers asked */
 #define MAX_ANCESTORS 8 /* ancestors tried as the parent zone */
 
+#define ERR_LEN 600
+
 /* One secondary name server and what the checks found. */
 typedef struct sec_server {
 	const char *name;
 	struct sockaddr_storage addr[MAX_ADDRS];
 	size_t naddr;
+	bool lookup_failed;          /* the resolver could not give A or AAAA */
+	char lookup_error[ERR_LEN];  /* the first such failure */
 	uint32_t serial[MAX_ADDRS];
-	bool answered[MAX_ADDRS];
-	bool skipped[MAX_ADDRS];     /* not asked: outside the outbound policy */
-	const char *error[MAX_ADDRS];
+	bool answered[MAX_ADDRS];    /* an authoritative SOA: serial is set */
+	bool checked[MAX_ADDRS];     /* the address answered the question */
+	const char *reason[MAX_ADDRS]; /* !checked: probe_outcome_reason */
+	char error[MAX_ADDRS][ERR_LEN]; /* "" or what went wrong */
 } sec_server;
 
 /* The state of one check. */
@@ -47,13 +53,29 @@ typedef struct check {
 	char parent_ns[MAX_PARENT][300];
 	size_t nparent_ns;
 	struct sockaddr_storage parent_addr[MAX_PARENT];
+	size_t parent_addr_ns[MAX_PARENT]; /* index in parent_ns */
 	size_t nparent_addr;
 	char deleg[MAX_NS * 2][300];    /* NS names the parent delegates to */
 	size_t ndeleg;
-	bool deleg_known;
-	const char *deleg_error;
+	bool deleg_known;               /* some parent zone server answered */
+	char deleg_error[ERR_LEN];
+	json_t *unchecked;              /* warnings: questions a secondary
+					 * could not be asked or answer */
+	json_t *deleg_unchecked;        /* the same for the delegation */
 	int timeout;
 } check;
+
+/* snprintf into a fixed buffer; a long text is cut (names are ASCII). */
+static void textf(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void textf(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+}
 
 static void host_text(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
@@ -82,6 +104,29 @@ static uint16_t secondary_port(check *c, const struct sockaddr_storage *addr)
 	}
 	free(t);
 	return port;
+}
+
+/* A warning that p's question got no usable answer: the server asked,
+ * the question, why (probe_outcome_reason) and a sentence, subject first
+ * ("ns2.example.net. at 192.0.2.2 was not checked: ..."). code NULL: set
+ * later. name_server: the name of the server asked, or NULL. */
+static json_t *unchecked_json(const check *c, const char *code, const probe *p,
+			      const char *who, const char *name_server,
+			      const char *subject)
+{
+	char server[INET6_ADDRSTRLEN + 8], q[1100], what[1600], msg[2000];
+	json_t *w;
+
+	addr_text(&p->server, server, sizeof(server));
+	probe_question_text(p, q, sizeof(q));
+	probe_describe(p, who, c->timeout, what, sizeof(what));
+	snprintf(msg, sizeof(msg), "%s: %s", subject, what);
+	w = json_pack("{s:s?, s:s, s:s, s:s, s:s}", "code", code, "server", server,
+		      "question", q, "reason", probe_outcome_reason(probe_result(p)),
+		      "message", msg);
+	if (w != NULL && name_server != NULL)
+		json_object_set_new(w, "name_server", json_string(name_server));
+	return w;
 }
 
 /* Collects A/AAAA answers into a server's address list. */
@@ -130,6 +175,9 @@ static void take_name(void *arg, const wreader *msg, size_t rdata, uint16_t rdle
 	wire_name_to_text(name, a->out[*a->n], sizeof(a->out[0]));
 	for (char *p = a->out[*a->n]; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
+	for (size_t i = 0; i < *a->n; i++)   /* several servers, one list */
+		if (strcmp(a->out[i], a->out[*a->n]) == 0)
+			return;
 	(*a->n)++;
 }
 
@@ -146,6 +194,31 @@ static size_t ancestors(const char *zone, char (*out)[300], size_t max)
 	return n;
 }
 
+/* A secondary's A and AAAA lookups (a[0], a[1]): its addresses, or a
+ * warning for each lookup the resolver did not answer. */
+static void take_lookup(check *c, sec_server *s, const probe *a)
+{
+	addr_acc acc = {s->addr, &s->naddr, MAX_ADDRS};
+	char subject[400];
+
+	for (int t = 0; t < 2; t++) {
+		if (probe_result(&a[t]) == PROBE_ANSWERED) {
+			probe_records(&a[t], 0, t ? RR_AAAA : RR_A, false, take_addr, &acc);
+			continue;
+		}
+		if (!s->lookup_failed)
+			probe_describe(&a[t], "the resolver", c->timeout, s->lookup_error,
+				       sizeof(s->lookup_error));
+		s->lookup_failed = true;
+		snprintf(subject, sizeof(subject), "%s was not checked: its addresses "
+			 "could not be looked up", s->name);
+		json_array_append_new(c->unchecked, unchecked_json(
+			c, "secondary_not_checked", &a[t], "the resolver", s->name, subject));
+	}
+	for (size_t k = 0; k < s->naddr; k++)
+		addr_set_port(&s->addr[k], secondary_port(c, &s->addr[k]));
+}
+
 /* Step 1: the secondaries' addresses, and the NS of every ancestor: the
  * closest one that has NS records is the parent zone (the next label up
  * need not be a zone cut). */
@@ -157,8 +230,14 @@ static void step_resolve(check *c)
 	probe *p = calloc(2 * MAX_NS + MAX_ANCESTORS, sizeof(*p));
 	size_t n = 0, first_anc;
 
-	if (p == NULL)
+	if (p == NULL) {
+		snprintf(c->deleg_error, sizeof(c->deleg_error), "out of memory");
+		for (size_t i = 0; i < c->nns; i++) {
+			c->ns[i].lookup_failed = true;
+			snprintf(c->ns[i].lookup_error, ERR_LEN, "out of memory");
+		}
 		return;
+	}
 	for (size_t i = 0; i < c->nns; i++) {
 		probe_init(&p[n++], res, c->ns[i].name, RR_A, true);
 		probe_init(&p[n++], res, c->ns[i].name, RR_AAAA, true);
@@ -167,21 +246,62 @@ static void step_resolve(check *c)
 	for (size_t i = 0; i < nanc; i++)
 		probe_init(&p[n++], res, anc[i], RR_NS, true);
 	probe_run(c->rq->ctx->cfg, p, n, c->timeout);
-	for (size_t i = 0; i < c->nns; i++) {
-		addr_acc a = {c->ns[i].addr, &c->ns[i].naddr, MAX_ADDRS};
-		probe_records(&p[2 * i], 0, RR_A, take_addr, &a);
-		probe_records(&p[2 * i + 1], 0, RR_AAAA, take_addr, &a);
-		for (size_t k = 0; k < c->ns[i].naddr; k++)
-			addr_set_port(&c->ns[i].addr[k], secondary_port(c, &c->ns[i].addr[k]));
-	}
+	for (size_t i = 0; i < c->nns; i++)
+		take_lookup(c, &c->ns[i], &p[2 * i]);
 	for (size_t i = 0; i < nanc; i++) {
 		name_acc na = {c->parent_ns, &c->nparent_ns, MAX_PARENT};
-		if (probe_records(&p[first_anc + i], 0, RR_NS, take_name, &na) > 0) {
+		const probe *q = &p[first_anc + i];
+		char subject[400], what[1600];
+		/* An ancestor that could not be asked may be the parent: the
+		 * ones above it are not tried. */
+		if (probe_result(q) != PROBE_ANSWERED) {
+			snprintf(subject, sizeof(subject), "the delegation of %s was not "
+				 "checked: its parent zone is not known", c->zone.name);
+			json_array_append_new(c->deleg_unchecked, unchecked_json(
+				c, NULL, q, "the resolver", NULL, subject));
+			probe_describe(q, "the resolver", c->timeout, what, sizeof(what));
+			textf(c->deleg_error, sizeof(c->deleg_error), "the parent zone "
+			      "could not be found: %s", what);
+			break;
+		}
+		if (probe_records(q, 0, RR_NS, true, take_name, &na) > 0) {
 			snprintf(c->parent, sizeof(c->parent), "%s", anc[i]);
 			break;
 		}
 	}
 	free(p);
+}
+
+/* One secondary address's SOA answer: its serial, or why there is none
+ * (and a warning when it could not be asked or did not answer). */
+static void take_soa(check *c, sec_server *s, size_t k, const probe *q)
+{
+	probe_outcome o = probe_result(q);
+	char subject[400], addr[INET6_ADDRSTRLEN], what[1600];
+
+	s->checked[k] = o == PROBE_ANSWERED;
+	s->answered[k] = s->checked[k] && probe_soa_serial(q, &s->serial[k]);
+	if (s->answered[k])
+		return;
+	if (s->checked[k]) {
+		snprintf(s->error[k], ERR_LEN, "does not serve the zone (%s)",
+			 q->rcode == RCODE_NXDOMAIN ? "it answered NXDOMAIN" :
+			 !(q->flags & WIRE_AA) ? "its answer is not authoritative" :
+			 "no SOA of the zone in its answer");
+		return;
+	}
+	s->reason[k] = probe_outcome_reason(o);
+	if (o == PROBE_SKIPPED) {
+		snprintf(s->error[k], ERR_LEN, "not checked: the address is outside "
+			 "the operator's outbound policy");
+	} else {
+		probe_describe(q, "", c->timeout, what, sizeof(what));
+		textf(s->error[k], ERR_LEN, "not checked: %s", what);
+	}
+	host_text(&s->addr[k], addr, sizeof(addr));
+	snprintf(subject, sizeof(subject), "%s at %s was not checked", s->name, addr);
+	json_array_append_new(c->unchecked, unchecked_json(
+		c, "secondary_not_checked", q, "", s->name, subject));
 }
 
 /* Step 2: each secondary's SOA (no recursion) and the parent servers'
@@ -191,9 +311,16 @@ static void step_ask(check *c)
 	const struct sockaddr_storage *res = &c->rq->ctx->cfg->resolver.ss;
 	probe *p = calloc(MAX_NS * MAX_ADDRS + MAX_PARENT + 1, sizeof(*p));
 	size_t n = 0;
+	char subject[400];
 
-	if (p == NULL)
+	if (p == NULL) {
+		for (size_t i = 0; i < c->nns; i++)
+			for (size_t k = 0; k < c->ns[i].naddr; k++) {
+				c->ns[i].reason[k] = probe_outcome_reason(PROBE_NOT_SENT);
+				snprintf(c->ns[i].error[k], ERR_LEN, "not checked: out of memory");
+			}
 		return;
+	}
 	for (size_t i = 0; i < c->nns; i++)
 		for (size_t k = 0; k < c->ns[i].naddr; k++)
 			probe_init(&p[n++], &c->ns[i].addr[k], c->zone.name, RR_SOA, false);
@@ -202,58 +329,96 @@ static void step_ask(check *c)
 		probe_init(&p[n++], res, c->parent_ns[i], RR_A, true);
 	probe_run(c->rq->ctx->cfg, p, n, c->timeout);
 	n = 0;
-	for (size_t i = 0; i < c->nns; i++) {
-		for (size_t k = 0; k < c->ns[i].naddr; k++, n++) {
-			sec_server *s = &c->ns[i];
-			s->answered[k] = probe_soa_serial(&p[n], &s->serial[k]);
-			s->skipped[k] = p[n].skipped;
-			s->error[k] = p[n].skipped ? "not checked: the address is outside "
-				      "the operator's outbound policy" :
-				      !p[n].answered ? "no answer" :
-				      s->answered[k] ? NULL :
-				      p[n].rcode == RCODE_REFUSED ? "refused" :
-				      "does not serve the zone";
+	for (size_t i = 0; i < c->nns; i++)
+		for (size_t k = 0; k < c->ns[i].naddr; k++, n++)
+			take_soa(c, &c->ns[i], k, &p[n]);
+	for (size_t i = 0; i < c->nparent_ns; i++) {
+		const probe *q = &p[first_parent + i];
+		size_t before = c->nparent_addr;
+		addr_acc a = {c->parent_addr, &c->nparent_addr, MAX_PARENT};
+		if (probe_result(q) != PROBE_ANSWERED) {
+			snprintf(subject, sizeof(subject), "the delegation of %s was not "
+				 "asked at %s: its address could not be looked up",
+				 c->zone.name, c->parent_ns[i]);
+			json_array_append_new(c->deleg_unchecked, unchecked_json(
+				c, NULL, q, "the resolver", c->parent_ns[i], subject));
+			continue;
 		}
+		probe_records(q, 0, RR_A, false, take_addr, &a);
+		for (size_t k = before; k < c->nparent_addr; k++)
+			c->parent_addr_ns[k] = i;
 	}
-	addr_acc a = {c->parent_addr, &c->nparent_addr, MAX_PARENT};
-	for (size_t i = first_parent; i < first_parent + c->nparent_ns; i++)
-		probe_records(&p[i], 0, RR_A, take_addr, &a);
 	for (size_t i = 0; i < c->nparent_addr; i++)
 		addr_set_port(&c->parent_addr[i], (uint16_t)c->rq->ctx->cfg->check_port);
 	free(p);
 }
 
-/* Step 3: the delegation, as the parent's servers give it (the NS in
- * the referral's authority section, or in the answer). */
+/* The delegation warnings' code: the delegation was not checked at all,
+ * or at the parent zone servers that answered only. */
+static void finish_deleg_warnings(check *c)
+{
+	const char *code = c->deleg_known ? "delegation_partly_checked" :
+			   "delegation_not_checked";
+	size_t i;
+	json_t *w;
+
+	if (!c->deleg_known && json_array_size(c->deleg_unchecked) == 0) {
+		char res[INET6_ADDRSTRLEN + 8];
+		addr_text(&c->rq->ctx->cfg->resolver.ss, res, sizeof(res));
+		json_array_append_new(c->deleg_unchecked, json_pack(
+			"{s:n, s:s, s:s}", "code", "server", res, "message",
+			c->deleg_error));
+	}
+	json_array_foreach(c->deleg_unchecked, i, w)
+		json_object_set_new(w, "code", json_string(code));
+}
+
+/* Step 3: the delegation, as the parent's servers give it (the NS of
+ * the zone in the referral's authority section, or in the answer). */
 static void step_delegation(check *c)
 {
+	char subject[400];
+	size_t skipped = 0;
 	probe *p;
 
 	if (c->nparent_addr == 0) {
-		c->deleg_error = c->nparent_ns == 0 ? "the parent zone's name servers "
-				 "could not be found" : "the parent zone's name servers "
-				 "have no address";
+		if (c->deleg_error[0] == '\0')
+			snprintf(c->deleg_error, sizeof(c->deleg_error), "%s",
+				 c->nparent_ns == 0 ? "the parent zone's name servers "
+				 "could not be found" : json_array_size(c->deleg_unchecked) ?
+				 "the parent zone's name servers' addresses could not be "
+				 "looked up" : "the parent zone's name servers have no address");
 		return;
 	}
-	if ((p = calloc(c->nparent_addr, sizeof(*p))) == NULL)
+	if ((p = calloc(c->nparent_addr, sizeof(*p))) == NULL) {
+		snprintf(c->deleg_error, sizeof(c->deleg_error), "out of memory");
 		return;
+	}
 	for (size_t i = 0; i < c->nparent_addr; i++)
 		probe_init(&p[i], &c->parent_addr[i], c->zone.name, RR_NS, false);
 	probe_run(c->rq->ctx->cfg, p, c->nparent_addr, c->timeout);
-	size_t skipped = 0;
 	for (size_t i = 0; i < c->nparent_addr; i++) {
 		name_acc na = {c->deleg, &c->ndeleg, MAX_NS * 2};
-		skipped += p[i].skipped;
-		if (!p[i].answered)
+		probe_outcome o = probe_result(&p[i]);
+		if (o != PROBE_ANSWERED) {
+			skipped += o == PROBE_SKIPPED;
+			snprintf(subject, sizeof(subject), "the delegation of %s was not "
+				 "checked at %s", c->zone.name,
+				 c->parent_ns[c->parent_addr_ns[i]]);
+			json_array_append_new(c->deleg_unchecked, unchecked_json(
+				c, NULL, &p[i], "", c->parent_ns[c->parent_addr_ns[i]],
+				subject));
 			continue;
+		}
 		c->deleg_known = true;
-		probe_records(&p[i], 1, RR_NS, take_name, &na);
-		probe_records(&p[i], 0, RR_NS, take_name, &na);
+		probe_records(&p[i], 1, RR_NS, true, take_name, &na);
+		probe_records(&p[i], 0, RR_NS, true, take_name, &na);
 	}
 	if (!c->deleg_known)
-		c->deleg_error = skipped == c->nparent_addr ? "not checked: the parent "
-				 "zone's name servers are outside the operator's outbound "
-				 "policy" : "the parent zone's name servers did not answer";
+		snprintf(c->deleg_error, sizeof(c->deleg_error), "%s",
+			 skipped == c->nparent_addr ? "not checked: the parent "
+			 "zone's name servers are outside the operator's outbound "
+			 "policy" : "not checked: no parent zone server gave an answer");
 	free(p);
 }
 
@@ -345,46 +510,59 @@ static json_t *address_json(check *c, sec_server *s, size_t k, bool *in_sync)
 	j = json_pack("{s:s, s:b}", "address", addr, "in_sync", *in_sync);
 	json_object_set_new(j, "serial", s->answered[k] ?
 			    json_integer(s->serial[k]) : json_null());
-	json_object_set_new(j, "error", s->error[k] ? json_string(s->error[k]) :
+	json_object_set_new(j, "error", s->error[k][0] ? json_string(s->error[k]) :
 			    json_null());
 	json_object_set_new(j, "last_transfer",
 			    db_xfr_log_last(c->rq->ctx->d, c->zone.id, addr, false, &l) ==
 			    AX_OK ? xfr_json(&l) : json_null());
 	json_object_set_new(j, "last_notify", notify_json(c, addr, NULL));
-	if (s->skipped[k]) {
-		json_object_set_new(j, "checked", json_false());
-		json_object_set_new(j, "reason", json_string(OUTBOUND_REASON));
-	} else {
-		json_object_set_new(j, "checked", json_true());
-	}
+	json_object_set_new(j, "checked", json_boolean(s->checked[k]));
+	if (!s->checked[k])
+		json_object_set_new(j, "reason", json_string(s->reason[k]));
 	return j;
 }
 
-static json_t *secondaries_json(check *c, bool *out_of_sync, json_t *missing)
+/* The secondaries; out_of_sync: one is not known to serve our serial;
+ * all_checked: every question about them was answered. */
+static json_t *secondaries_json(check *c, bool *out_of_sync, bool *all_checked,
+				json_t *missing)
 {
 	json_t *arr = json_array();
 
 	*out_of_sync = false;
+	*all_checked = true;
 	for (size_t i = 0; i < c->nns; i++) {
 		sec_server *s = &c->ns[i];
-		json_t *addrs = json_array();
-		bool all = s->naddr > 0;
+		json_t *addrs = json_array(), *one;
+		/* in sync only when every address is, and there may be no
+		 * address the lookup did not give */
+		bool all = s->naddr > 0 && !s->lookup_failed, checked = !s->lookup_failed;
+		char err[ERR_LEN + 64];
 		for (size_t k = 0; k < s->naddr; k++) {
 			bool ok;
 			json_array_append_new(addrs, address_json(c, s, k, &ok));
 			all = all && ok;
+			checked = checked && s->checked[k];
 		}
 		*out_of_sync = *out_of_sync || !all;
+		*all_checked = *all_checked && checked;
 		bool deleg = delegated(c, s->name);
 		if (c->deleg_known && !deleg)
 			json_array_append_new(missing, json_string(s->name));
-		json_array_append_new(arr, json_pack("{s:s, s:b, s:o, s:o}", "name",
-			s->name, "in_sync", all, "delegated",
-			c->deleg_known ? json_boolean(deleg) : json_null(),
-			"addresses", addrs));
-		if (s->naddr == 0)
-			json_object_set_new(json_array_get(arr, json_array_size(arr) - 1),
-					    "error", json_string("name does not resolve"));
+		one = json_pack("{s:s, s:b, s:o, s:o, s:b}", "name", s->name, "in_sync",
+				all, "delegated", c->deleg_known ? json_boolean(deleg) :
+				json_null(), "addresses", addrs, "checked", checked);
+		if (!checked)
+			json_object_set_new(one, "reason", json_string(
+				s->lookup_failed ? "lookup-failed" : "address-not-checked"));
+		if (s->lookup_failed)
+			snprintf(err, sizeof(err), "%s: %s", s->naddr == 0 ? "not checked" :
+				 "its addresses may be incomplete", s->lookup_error);
+		else if (s->naddr == 0)
+			snprintf(err, sizeof(err), "name does not resolve");
+		if (s->lookup_failed || s->naddr == 0)
+			json_object_set_new(one, "error", json_string(err));
+		json_array_append_new(arr, one);
 	}
 	return arr;
 }
@@ -461,8 +639,8 @@ static json_t *notify_all_json(check *c)
 static json_t *status_json(check *c)
 {
 	json_t *missing = json_array(), *why = json_array(), *warn = json_array();
-	bool oos, prop = propagating(c, why);
-	json_t *secs = secondaries_json(c, &oos, missing);
+	bool oos, all_checked, prop = propagating(c, why);
+	json_t *secs = secondaries_json(c, &oos, &all_checked, missing);
 
 	if (prop)
 		json_array_append_new(warn, json_pack("{s:s, s:s, s:O}", "code",
@@ -470,25 +648,32 @@ static json_t *status_json(check *c)
 			"reasons", why));
 	if (oos)
 		json_array_append_new(warn, json_pack("{s:s, s:s}", "code", "out_of_sync",
-			"message", "some secondaries do not serve the primary's serial"));
+			"message", "some secondaries do not serve the primary's serial, "
+			"or could not be checked"));
 	if (json_array_size(missing) > 0)
 		json_array_append_new(warn, json_pack("{s:s, s:s, s:O}", "code",
 			"delegation_missing", "message", "the delegation does not list "
 			"every secondary name server", "name_servers", missing));
+	finish_deleg_warnings(c);
+	json_array_extend(warn, c->unchecked);
+	json_array_extend(warn, c->deleg_unchecked);
 	notify_warning(c, warn);
+	/* What could not be checked is never reported as nothing missing. */
 	json_t *deleg = json_pack("{s:s, s:b, s:o, s:O}", "parent", c->parent,
 				  "checked", c->deleg_known, "name_servers", json_array(),
-				  "missing", missing);
+				  "missing", c->deleg_known ? missing : json_null());
 	for (size_t i = 0; i < c->ndeleg; i++)
 		json_array_append_new(json_object_get(deleg, "name_servers"),
 				      json_string(c->deleg[i]));
-	if (c->deleg_error != NULL)
+	if (!c->deleg_known && c->deleg_error[0] != '\0')
 		json_object_set_new(deleg, "error", json_string(c->deleg_error));
-	json_t *j = json_pack("{s:s, s:I, s:b, s:b, s:b, s:o, s:o, s:o, s:o}", "zone",
-		c->zone.name, "serial", (json_int_t)c->zone.soa.serial, "propagating",
-		prop, "out_of_sync", oos, "delegation_missing",
-		json_array_size(missing) > 0, "warnings", warn, "secondaries", secs,
-		"delegation", deleg, "notify", notify_all_json(c));
+	json_t *j = json_pack("{s:s, s:I, s:b, s:b, s:o, s:b, s:o, s:o, s:o, s:o}",
+		"zone", c->zone.name, "serial", (json_int_t)c->zone.soa.serial,
+		"propagating", prop, "out_of_sync", oos, "delegation_missing",
+		c->deleg_known ? json_boolean(json_array_size(missing) > 0) : json_null(),
+		"checked", all_checked && c->deleg_known &&
+		json_array_size(c->deleg_unchecked) == 0, "warnings", warn,
+		"secondaries", secs, "delegation", deleg, "notify", notify_all_json(c));
 	json_decref(why);
 	json_decref(missing);
 	return j;
@@ -505,6 +690,8 @@ void h_secondary_status(api_req *rq, api_resp *rs)
 	}
 	c->rq = rq;
 	c->timeout = (int)rq->ctx->cfg->check_timeout;
+	c->unchecked = json_array();
+	c->deleg_unchecked = json_array();
 	if (!api_zone_load(rq, rs, &c->zone))
 		goto cleanup;
 	if ((rc = db_secondary_get(rq->ctx->d, c->zone.id, &c->sec)) != AX_OK) {
@@ -522,6 +709,8 @@ void h_secondary_status(api_req *rq, api_resp *rs)
 	step_delegation(c);
 	api_json(rs, 200, status_json(c));
 cleanup:
+	json_decref(c->unchecked);
+	json_decref(c->deleg_unchecked);
 	db_secondary_clear(&c->sec);
 	db_zone_clear(&c->zone);
 	free(c);

@@ -2,8 +2,10 @@
 #include "probe.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -36,35 +38,101 @@ static void send_one(int fd, probe *p, uint16_t id)
 	uint8_t buf[WIRE_NAME_MAX + 32];
 	wbuf b;
 
+	if (fd < 0) {
+		p->send_errno = EAFNOSUPPORT;
+		return;
+	}
 	wb_init(&b, buf, sizeof(buf), NULL);
-	if (wb_header(&b, id, p->rd ? WIRE_RD : 0, 1, 0, 0, 0) &&
-	    wb_bytes(&b, p->qname, p->qname_len) && wb_u16(&b, p->qtype) &&
-	    wb_u16(&b, CLASS_IN))
-		sendto(fd, buf, b.len, 0, (struct sockaddr *)&p->server,
-		       addr_len(&p->server));
+	if (!wb_header(&b, id, p->rd ? WIRE_RD : 0, 1, 0, 0, 0) ||
+	    !wb_bytes(&b, p->qname, p->qname_len) || !wb_u16(&b, p->qtype) ||
+	    !wb_u16(&b, CLASS_IN)) {
+		p->send_errno = EMSGSIZE;
+		return;
+	}
+	if (sendto(fd, buf, b.len, 0, (struct sockaddr *)&p->server,
+		   addr_len(&p->server)) < 0)
+		p->send_errno = errno ? errno : EIO;
 }
 
-/* Matches a reply to the query it answers (id, server, question). */
+/* Checks a reply to p whose id matched: the opcode and question are p's
+ * (an error reply may leave the question out) and every record of every
+ * section is within the message. p NULL: the form only. */
+static probe_fault check_reply(const probe *p, const uint8_t *msg, size_t len)
+{
+	uint8_t name[WIRE_NAME_MAX];
+	uint16_t id, flags, counts[4], type, cls, rdlen;
+	uint32_t ttl;
+	size_t nl;
+	wreader r;
+	int rc;
+
+	wr_init(&r, msg, len);
+	if (!wr_u16(&r, &id) || !wr_u16(&r, &flags))
+		return PROBE_FAULT_MALFORMED;
+	for (int i = 0; i < 4; i++)
+		if (!wr_u16(&r, &counts[i]))
+			return PROBE_FAULT_MALFORMED;
+	rc = WIRE_RCODE(flags);
+	if (counts[0] > 1)
+		return PROBE_FAULT_MALFORMED;
+	if (p != NULL && (WIRE_OPCODE(flags) != OP_QUERY ||
+			  (counts[0] == 0 && (rc == RCODE_NOERROR || rc == RCODE_NXDOMAIN))))
+		return PROBE_FAULT_MISMATCHED;
+	if (counts[0] == 1) {
+		if (!wr_name(&r, name, &nl) || !wr_u16(&r, &type) || !wr_u16(&r, &cls))
+			return PROBE_FAULT_MALFORMED;
+		if (p != NULL && (!wire_name_equal(name, nl, p->qname, p->qname_len) ||
+				  type != p->qtype || cls != CLASS_IN))
+			return PROBE_FAULT_MISMATCHED;
+	}
+	for (int s = 1; s < 4; s++)
+		for (uint16_t i = 0; i < counts[s]; i++)
+			if (!wr_name(&r, name, &nl) || !wr_u16(&r, &type) ||
+			    !wr_u16(&r, &cls) || !wr_u32(&r, &ttl) ||
+			    !wr_u16(&r, &rdlen) || !wr_skip(&r, rdlen))
+				return PROBE_FAULT_MALFORMED;
+	return PROBE_FAULT_NONE;
+}
+
+/* Takes a reply from `from` as the answer of the pending query to that
+ * address and port with its id, if it is a well-formed reply to that
+ * question; otherwise every pending query to that server remembers why
+ * the reply was not taken, and waits on. */
 static void take_reply(probe *p, size_t n, const uint16_t *ids,
 		       const uint8_t *msg, size_t len,
 		       const struct sockaddr_storage *from)
 {
-	uint16_t id, flags;
+	probe_fault fault = PROBE_FAULT_MALFORMED;
+	uint16_t id = 0, flags = 0;
+	bool matched = false;
 	wreader r;
 
 	wr_init(&r, msg, len);
-	if (len > PROBE_MSG_MAX || !wr_u16(&r, &id) || !wr_u16(&r, &flags) ||
-	    !(flags & WIRE_QR))
-		return;
-	for (size_t i = 0; i < n; i++) {
-		if (p[i].answered || p[i].skipped || ids[i] != id || !addr_same((const struct sockaddr *)&p[i].server, (const struct sockaddr *)from, true))
+	bool head = len >= WIRE_HEADER_LEN && len <= PROBE_MSG_MAX &&
+		    wr_u16(&r, &id) && wr_u16(&r, &flags) && (flags & WIRE_QR);
+	for (size_t i = 0; head && !matched && i < n; i++) {
+		if (p[i].answered || p[i].skipped || ids[i] != id ||
+		    !addr_same((const struct sockaddr *)&p[i].server,
+			       (const struct sockaddr *)from, true))
+			continue;
+		matched = true;
+		if ((fault = check_reply(&p[i], msg, len)) != PROBE_FAULT_NONE)
 			continue;
 		p[i].answered = true;
 		p[i].rcode = WIRE_RCODE(flags);
+		p[i].flags = flags;
 		memcpy(p[i].reply, msg, len);
 		p[i].reply_len = len;
 		return;
 	}
+	if (head && !matched)   /* nobody's id: well formed, or not */
+		fault = check_reply(NULL, msg, len) == PROBE_FAULT_NONE ?
+			PROBE_FAULT_MISMATCHED : PROBE_FAULT_MALFORMED;
+	for (size_t i = 0; i < n; i++)
+		if (!p[i].answered && !p[i].skipped &&
+		    addr_same((const struct sockaddr *)&p[i].server,
+			      (const struct sockaddr *)from, true))
+			p[i].fault = fault;
 }
 
 static long ms_since(const struct timespec *t0)
@@ -112,12 +180,11 @@ void probe_run(const config *cfg, probe *p, size_t n, int timeout_ms)
 		}
 		if (getrandom(&ids[i], sizeof(ids[i]), 0) != sizeof(ids[i]))
 			ids[i] = (uint16_t)(rand() ^ (int)i);
-		if (fd >= 0)
-			send_one(fd, &p[i], ids[i]);
+		send_one(fd, &p[i], ids[i]);
 	}
 	left = 0;
 	for (size_t i = 0; i < n; i++)
-		left += !p[i].skipped;
+		left += !p[i].skipped && p[i].send_errno == 0;
 	while (ids != NULL && left > 0 && ms_since(&t0) < timeout_ms) {
 		struct pollfd pf[4];
 		for (int k = 0; k < 4; k++)
@@ -136,7 +203,7 @@ void probe_run(const config *cfg, probe *p, size_t n, int timeout_ms)
 		}
 		left = 0;
 		for (size_t i = 0; i < n; i++)
-			left += !p[i].answered && !p[i].skipped;
+			left += !p[i].answered && !p[i].skipped && p[i].send_errno == 0;
 	}
 	free(ids);
 	for (int k = 0; k < 4; k++)
@@ -162,8 +229,8 @@ static bool skip_question(wreader *r, uint16_t counts[4])
 	return true;
 }
 
-int probe_records(const probe *p, int section, uint16_t rtype, probe_rr_fn fn,
-		  void *arg)
+int probe_records(const probe *p, int section, uint16_t rtype, bool at_qname,
+		  probe_rr_fn fn, void *arg)
 {
 	uint16_t counts[4];
 	int found = 0;
@@ -184,7 +251,8 @@ int probe_records(const probe *p, int section, uint16_t rtype, probe_rr_fn fn,
 			    !wr_u16(&r, &cls) || !wr_u32(&r, &ttl) || !wr_u16(&r, &rdlen) ||
 			    r.len - r.pos < rdlen)
 				return found;
-			if (s == section && type == rtype) {
+			if (s == section && type == rtype && cls == CLASS_IN &&
+			    (!at_qname || wire_name_equal(name, nl, p->qname, p->qname_len))) {
 				fn(arg, &r, r.pos, rdlen);
 				found++;
 			}
@@ -209,6 +277,114 @@ static void soa_serial_of(void *arg, const wreader *msg, size_t rdata,
 
 bool probe_soa_serial(const probe *p, uint32_t *serial)
 {
-	return p->rcode == RCODE_NOERROR &&
-	       probe_records(p, 0, RR_SOA, soa_serial_of, serial) > 0;
+	return p->answered && p->rcode == RCODE_NOERROR && (p->flags & WIRE_AA) &&
+	       probe_records(p, 0, RR_SOA, true, soa_serial_of, serial) > 0;
+}
+
+probe_outcome probe_result(const probe *p)
+{
+	if (p->skipped)
+		return PROBE_SKIPPED;
+	if (p->send_errno != 0)
+		return PROBE_NOT_SENT;
+	if (!p->answered)
+		return p->fault == PROBE_FAULT_MALFORMED ? PROBE_MALFORMED :
+		       p->fault == PROBE_FAULT_MISMATCHED ? PROBE_MISMATCHED :
+		       PROBE_NO_ANSWER;
+	switch (p->rcode) {
+	case RCODE_NOERROR:
+	case RCODE_NXDOMAIN:
+		return p->flags & WIRE_TC ? PROBE_TRUNCATED : PROBE_ANSWERED;
+	case RCODE_SERVFAIL:
+		return PROBE_SERVFAIL;
+	case RCODE_REFUSED:
+		return PROBE_REFUSED;
+	default:
+		return PROBE_ERROR_RCODE;
+	}
+}
+
+const char *probe_outcome_reason(probe_outcome o)
+{
+	switch (o) {
+	case PROBE_ANSWERED: return "answered";
+	case PROBE_SKIPPED: return OUTBOUND_REASON;
+	case PROBE_NOT_SENT: return "not-sent";
+	case PROBE_NO_ANSWER: return "no-answer";
+	case PROBE_MALFORMED: return "malformed-reply";
+	case PROBE_MISMATCHED: return "mismatched-reply";
+	case PROBE_SERVFAIL: return "servfail";
+	case PROBE_REFUSED: return "refused";
+	case PROBE_ERROR_RCODE: return "error-reply";
+	case PROBE_TRUNCATED: return "truncated-reply";
+	}
+	return "error-reply";
+}
+
+static const char *type_text(uint16_t t)
+{
+	switch (t) {
+	case RR_A: return "A";
+	case RR_AAAA: return "AAAA";
+	case RR_NS: return "NS";
+	case RR_SOA: return "SOA";
+	default: return "?";
+	}
+}
+
+static const char *rcode_text(int rc)
+{
+	static const char *names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
+				      "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET",
+				      "NXRRSET", "NOTAUTH", "NOTZONE"};
+	return rc >= 0 && rc < (int)(sizeof(names) / sizeof(names[0])) ? names[rc] :
+	       "an unassigned RCODE";
+}
+
+void probe_question_text(const probe *p, char *buf, size_t len)
+{
+	char name[1024];
+
+	wire_name_to_text(p->qname, name, sizeof(name));
+	snprintf(buf, len, "%s %s", name, type_text(p->qtype));
+}
+
+void probe_describe(const probe *p, const char *who, int timeout_ms, char *buf,
+		    size_t len)
+{
+	char q[1100], addr[INET6_ADDRSTRLEN + 8], srv[INET6_ADDRSTRLEN + 300];
+
+	probe_question_text(p, q, sizeof(q));
+	addr_text(&p->server, addr, sizeof(addr));
+	snprintf(srv, sizeof(srv), "%s%s%s", who, *who ? " " : "", addr);
+	switch (probe_result(p)) {
+	case PROBE_SKIPPED:
+		snprintf(buf, len, "%s was not asked %s: the address is outside the "
+			 "operator's outbound policy", srv, q);
+		break;
+	case PROBE_NOT_SENT:
+		snprintf(buf, len, "%s could not be sent to %s: %s", q, srv,
+			 strerror(p->send_errno));
+		break;
+	case PROBE_NO_ANSWER:
+		snprintf(buf, len, "%s did not answer %s within %d ms", srv, q, timeout_ms);
+		break;
+	case PROBE_MALFORMED:
+		snprintf(buf, len, "%s sent only a malformed reply to %s (within %d ms)",
+			 srv, q, timeout_ms);
+		break;
+	case PROBE_MISMATCHED:
+		snprintf(buf, len, "%s sent only replies with another id or question "
+			 "than %s (within %d ms)", srv, q, timeout_ms);
+		break;
+	case PROBE_TRUNCATED:
+		snprintf(buf, len, "%s sent a truncated reply (TC) to %s", srv, q);
+		break;
+	case PROBE_ANSWERED:
+	case PROBE_SERVFAIL:
+	case PROBE_REFUSED:
+	case PROBE_ERROR_RCODE:
+		snprintf(buf, len, "%s answered %s with %s", srv, q, rcode_text(p->rcode));
+		break;
+	}
 }

@@ -13,6 +13,13 @@
 
 #define PROBE_MSG_MAX 4096
 
+/* A reply from the queried server that was not taken as the answer. */
+typedef enum probe_fault {
+	PROBE_FAULT_NONE = 0,
+	PROBE_FAULT_MALFORMED,       /* too short, not a reply, sections cut */
+	PROBE_FAULT_MISMATCHED,      /* another id, question, class or opcode */
+} probe_fault;
+
 /* One query of a batch and, after probe_run, its answer. */
 typedef struct probe {
 	struct sockaddr_storage server;
@@ -25,11 +32,29 @@ typedef struct probe {
 				      * policy and notify-source apply */
 	/* results */
 	bool skipped;                /* not sent: outside the outbound policy */
-	bool answered;
+	bool answered;               /* a well-formed reply to this question */
 	int rcode;
+	uint16_t flags;              /* the reply's header flags */
+	int send_errno;              /* not 0: sending failed with this errno */
+	probe_fault fault;           /* the last reply from the server that
+				      * was not taken (the answer wins) */
 	uint8_t reply[PROBE_MSG_MAX];
 	size_t reply_len;
 } probe;
+
+/* How one query of a batch ended, for the sync status. */
+typedef enum probe_outcome {
+	PROBE_ANSWERED = 0,          /* NOERROR or NXDOMAIN: the records say */
+	PROBE_SKIPPED,               /* not sent: outside the outbound policy */
+	PROBE_NOT_SENT,              /* the query could not be sent */
+	PROBE_NO_ANSWER,             /* nothing came back in time */
+	PROBE_MALFORMED,             /* only replies that do not parse */
+	PROBE_MISMATCHED,            /* only replies with another id or question */
+	PROBE_SERVFAIL,
+	PROBE_REFUSED,
+	PROBE_ERROR_RCODE,           /* FORMERR, NOTIMP, NOTAUTH, ... */
+	PROBE_TRUNCATED,             /* TC set: the records may be cut short */
+} probe_outcome;
 
 /* Prepares p for name (presentation) and type; false if name is bad.
  * rd: a query to the operator's resolver; otherwise the server came from
@@ -38,19 +63,43 @@ bool probe_init(probe *p, const struct sockaddr_storage *server,
 		const char *name, uint16_t qtype, bool rd);
 
 /* Sends every query and waits until all are answered or timeout_ms
- * passed. A query that gets no answer has answered == false; a policed
- * one outside cfg's outbound policy is not sent (skipped, counted), the
- * others leave from notify-source. */
+ * passed. A reply is taken only from the queried address and port, with
+ * the query's id, opcode and question, and only when every section
+ * parses; any other reply from that server is remembered (fault) and
+ * the wait goes on. A query that gets no answer has answered == false; a
+ * policed one outside cfg's outbound policy is not sent (skipped,
+ * counted), the others leave from notify-source. */
 void probe_run(const config *cfg, probe *p, size_t n, int timeout_ms);
 
 /* The records of type rtype in the answer (section 0) or authority
- * (section 1) of a reply: calls fn with each one's RDATA. */
+ * (section 1) of a reply, owned by the question's name when at_qname:
+ * calls fn with each one's RDATA. */
 typedef void (*probe_rr_fn)(void *arg, const wreader *msg, size_t rdata,
 			    uint16_t rdlen);
-int probe_records(const probe *p, int section, uint16_t rtype, probe_rr_fn fn,
-		  void *arg);
+int probe_records(const probe *p, int section, uint16_t rtype, bool at_qname,
+		  probe_rr_fn fn, void *arg);
 
-/* The SOA serial in the answer; false when there is none. */
+/* The serial of the SOA at the question's name in an authoritative (AA)
+ * NOERROR answer; false when there is none. */
 bool probe_soa_serial(const probe *p, uint32_t *serial);
+
+/* How p ended, after probe_run. */
+probe_outcome probe_result(const probe *p);
+
+/* A short stable token for an outcome other than PROBE_ANSWERED
+ * ("no-answer", "servfail", "refused", "malformed-reply",
+ * "mismatched-reply", "error-reply", "truncated-reply", "not-sent",
+ * "outbound-policy"). */
+const char *probe_outcome_reason(probe_outcome o);
+
+/* The question, "example.com. SOA". */
+void probe_question_text(const probe *p, char *buf, size_t len);
+
+/* One sentence on what p's server did with the question: "127.0.0.3:53
+ * did not answer example.com. SOA within 1000 ms", "... answered
+ * example.com. SOA with SERVFAIL". who, when not empty, goes before the
+ * address ("the resolver 127.0.0.1:53 ..."). */
+void probe_describe(const probe *p, const char *who, int timeout_ms, char *buf,
+		    size_t len);
 
 #endif

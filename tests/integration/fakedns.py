@@ -16,6 +16,8 @@ default_mode ("nxdomain" unless given). Modes:
   servfail  SERVFAIL
   refused   REFUSED
   timeout   no answer at all
+and the misbehaving ones (see misbehave()), which reply as "answer" would
+but spoil the reply: wrong_id, wrong_question, garbage, junk.
 Each query is counted (name, type) and logged in `queries` with its time.
 Standard library only.
 """
@@ -26,6 +28,31 @@ import threading
 import time
 
 A, AAAA, SOA = 1, 28, 6
+
+# Modes that answer, but with a reply the client must not take.
+MISBEHAVE = ("wrong_id", "wrong_question", "garbage", "junk")
+
+
+def misbehave(mode, resp, qlen):
+    """resp (a reply whose question is qlen bytes) spoiled as mode says:
+      wrong_id        the same reply with another id
+      wrong_question  the same reply for another name (first letter changed)
+      garbage         the reply's header and question, then an answer
+                      section that claims 5 records and stops mid-name
+      junk            7 bytes that are no DNS message at all
+    Other modes: resp unchanged."""
+    if mode == "wrong_id":
+        return struct.pack(">H", (struct.unpack(">H", resp[:2])[0] + 1) & 0xFFFF) + resp[2:]
+    if mode == "wrong_question":
+        b = bytearray(resp)
+        if len(b) > 13 and b[12] > 0:
+            b[13] = ord("q") if b[13] not in (ord("q"), ord("Q")) else ord("z")
+        return bytes(b)
+    if mode == "garbage":
+        return resp[:6] + struct.pack(">HHH", 5, 0, 0) + resp[12:12 + qlen] + b"\xc0\x0c\x00"
+    if mode == "junk":
+        return b"\x00garbag"
+    return resp
 
 
 def _wire_name(name):
@@ -52,8 +79,9 @@ def _read_qname(msg, pos):
 
 
 class FakeDNS:
-    def __init__(self, default_mode="nxdomain", tcp=True, host="127.0.0.1"):
+    def __init__(self, default_mode="nxdomain", tcp=True, host="127.0.0.1", port=0):
         self.host = host
+        self.want_port = port
         self.default_mode = default_mode
         self.tcp = tcp
         self._lock = threading.Lock()
@@ -75,11 +103,17 @@ class FakeDNS:
             self._names[key] = {"mode": mode, A: list(a or []), AAAA: list(aaaa or []),
                                 "ttl": int(ttl)}
 
-    def set_mode(self, name, mode):
+    def set_mode(self, name, mode, qtype=None):
+        """The mode of name, or (qtype 'A'/'AAAA'/number) of its queries
+        of that type only."""
         key = name.lower().rstrip(".") + "."
+        t = {"A": A, "AAAA": AAAA}.get(qtype, qtype)
         with self._lock:
             entry = self._names.setdefault(key, {"mode": mode, A: [], AAAA: [], "ttl": 300})
-            entry["mode"] = mode
+            if t is None:
+                entry["mode"] = mode
+            else:
+                entry.setdefault("type_modes", {})[t] = mode
 
     def count(self, name=None, qtype=None):
         """Queries seen for name (and type 'A'/'AAAA'/number), or in total."""
@@ -116,12 +150,14 @@ class FakeDNS:
         with self._lock:
             self.queries.append((time.time(), key, qtype, transport))
             entry = self._names.get(key)
-            mode = entry["mode"] if entry else self.default_mode
+            mode = (entry.get("type_modes", {}).get(qtype, entry["mode"]) if entry
+                    else self.default_mode)
             addrs = list(entry.get(qtype, [])) if entry and qtype in (A, AAAA) else []
             ttl = entry["ttl"] if entry else 300
         if mode == "timeout":
             return None
-        rcode = {"answer": 0, "nxdomain": 3, "servfail": 2, "refused": 5}.get(mode, 2)
+        rcode = {"answer": 0, "nxdomain": 3, "servfail": 2, "refused": 5}.get(
+            "answer" if mode in MISBEHAVE else mode, 2)
         rflags = 0x8000 | (flags & 0x0100) | 0x0080 | rcode   # QR, RD copied, RA
         answers = []
         if rcode == 0:
@@ -135,14 +171,15 @@ class FakeDNS:
             soa = (_wire_name("ns.fake.") + _wire_name("hostmaster.fake.") +
                    struct.pack(">IIIII", 1, 3600, 600, 86400, 60))
             auth.append(_wire_name("fake.") + struct.pack(">HHIH", SOA, 1, 60, len(soa)) + soa)
-        return (struct.pack(">HHHHHH", qid, rflags, 1, len(answers), len(auth), 0) + question +
-                b"".join(answers) + b"".join(auth))
+        return misbehave(mode, struct.pack(">HHHHHH", qid, rflags, 1, len(answers), len(auth),
+                                           0) + question + b"".join(answers) + b"".join(auth),
+                         len(question))
 
     # -- servers ----------------------------------------------------------------
 
     def start(self):
         self._udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self._udp.bind((self.host, 0))
+        self._udp.bind((self.host, self.want_port))
         self.port = self._udp.getsockname()[1]
         self._udp.settimeout(0.2)
         t = threading.Thread(target=self._udp_loop, name="fakedns-udp", daemon=True)
@@ -272,7 +309,7 @@ class FakeResolver(FakeDNS):
             ns = self._ns.get(key) if qtype == NS else None
             entry = self._names.get(key)
             mode = entry["mode"] if entry else "answer"
-        if ns is None or flags & 0x8000 or qd != 1 or mode != "answer":
+        if ns is None or flags & 0x8000 or qd != 1 or mode not in ("answer",) + MISBEHAVE:
             return super().answer(msg, transport)
         with self._lock:
             self.queries.append((time.time(), key, qtype, transport))
@@ -283,5 +320,82 @@ class FakeResolver(FakeDNS):
         for t in targets:
             rdata = _wire_name(t)
             answers.append(b"\xc0\x0c" + struct.pack(">HHIH", NS, 1, ttl, len(rdata)) + rdata)
-        return (struct.pack(">HHHHHH", qid, rflags, 1, len(answers), 0, 0) + question +
-                b"".join(answers))
+        return misbehave(mode, struct.pack(">HHHHHH", qid, rflags, 1, len(answers), 0, 0) +
+                         question + b"".join(answers), len(question))
+
+
+# -- authoritative servers (added for the "could not check" sync tests) --------------
+
+NOTIFY_OPCODE = 4
+
+
+class FakeAuthority(FakeDNS):
+    """An authoritative server on host:port (UDP) for the sync checks:
+    a secondary that serves zones' SOA, or a parent zone's server that
+    refers zones to their name servers.
+
+        sec = FakeAuthority("127.0.0.11").start()
+        sec.set_soa("example.test.", 2024010101)    # SOA answers, AA set
+        par = FakeAuthority("127.0.0.21", port=p).start()
+        par.set_referral("example.test.", ["ns1.sec.test."])   # NS in authority
+        sec.server_mode = "servfail"    # every query: see FakeDNS's modes;
+                                        # "noaa": SOA answers without AA
+
+    A NOTIFY for a zone with an SOA is acknowledged (in "answer" mode). A
+    question about anything else is REFUSED. Queries are counted in
+    `queries` as FakeDNS does."""
+
+    def __init__(self, host, port=0):
+        super().__init__(tcp=False, host=host, port=port)
+        self.server_mode = "answer"
+        self._soa = {}          # zone -> serial
+        self._ref = {}          # zone -> [NS names]
+
+    def set_soa(self, zone, serial):
+        with self._lock:
+            self._soa[zone.lower().rstrip(".") + "."] = int(serial)
+
+    def set_referral(self, zone, names):
+        with self._lock:
+            self._ref[zone.lower().rstrip(".") + "."] = [n.rstrip(".") + "." for n in names]
+
+    def answer(self, msg, transport):
+        try:
+            qid, flags, qd = struct.unpack(">HHH", msg[:6])
+            qname, pos = _read_qname(msg, 12)
+            qtype, _ = struct.unpack(">HH", msg[pos:pos + 4])
+        except (ValueError, IndexError, struct.error):
+            return None
+        if flags & 0x8000 or qd != 1:
+            return None
+        key, question = qname.lower(), msg[12:pos + 4]
+        opcode = (flags >> 11) & 0xF
+        with self._lock:
+            self.queries.append((time.time(), key, qtype, transport))
+            mode, serial, ref = self.server_mode, self._soa.get(key), self._ref.get(key)
+        if mode == "timeout":
+            return None
+        if opcode == NOTIFY_OPCODE:
+            if mode != "answer" or serial is None:
+                return None
+            return struct.pack(">HHHHHH", qid, 0x8000 | (NOTIFY_OPCODE << 11) | 0x0400,
+                               1, 0, 0, 0) + question
+        rcode = {"servfail": 2, "refused": 5, "nxdomain": 3}.get(mode, 0)
+        aa = 0x0400
+        answers, auth = [], []
+        if rcode == 0 and qtype == SOA and serial is not None:
+            soa = (_wire_name("ns.fake.") + _wire_name("hostmaster.fake.") +
+                   struct.pack(">IIIII", serial, 3600, 600, 86400, 60))
+            answers.append(b"\xc0\x0c" + struct.pack(">HHIH", SOA, 1, 60, len(soa)) + soa)
+            if mode == "noaa":
+                aa = 0
+        elif rcode == 0 and qtype == NS and ref is not None:
+            aa = 0      # a referral
+            for n in ref:
+                rdata = _wire_name(n)
+                auth.append(b"\xc0\x0c" + struct.pack(">HHIH", NS, 1, 300, len(rdata)) + rdata)
+        elif rcode == 0:
+            rcode = 5
+        resp = (struct.pack(">HHHHHH", qid, 0x8000 | aa | rcode, 1, len(answers), len(auth), 0)
+                + question + b"".join(answers) + b"".join(auth))
+        return misbehave(mode, resp, len(question))

@@ -241,6 +241,9 @@ class TestDefaultPolicyPrivate(OutboundCase):
         a = st["secondaries"][0]["addresses"][0]
         self.assertEqual(a["address"], "172.16.5.5")   # the resolver was asked
         self.assertFalse(a["checked"])
+        ws = [w for w in st["warnings"] if w["code"] == "secondary_not_checked"]
+        self.assertEqual([(w["server"], w["reason"]) for w in ws],
+                         [("172.16.5.5:53", "outbound-policy")], st["warnings"])
         self.assertFalse(st["secondaries"][0]["in_sync"])
         self.assertFalse(st["delegation"]["checked"])
         self.assertIn("outbound policy", st["delegation"]["error"])
