@@ -1,5 +1,6 @@
 /* h_records.c -- records: list, create, get, update, delete, batch. */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -332,9 +333,54 @@ static bool batch_arrays(json_t *body, json_t **dels, json_t **adds,
 	return true;
 }
 
+typedef struct id_at {
+	json_int_t id;
+	size_t i;  /* index in "delete" */
+} id_at;
+
+static int id_at_cmp(const void *a, const void *b)
+{
+	const id_at *x = a, *y = b;
+
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* A record id given twice in "delete" is a mistake the caller should see
+ * (a retried or merged list), not a silent no-op: a 422 naming the later
+ * place. Sorted, so that a long list costs n log n. */
+static int batch_repeats(json_t *dels, ax_errinfo *ei)
+{
+	size_t n = json_array_size(dels), k = 0, bad = SIZE_MAX, first = 0;
+	id_at *v;
+
+	if (n < 2)
+		return AX_OK;
+	if ((v = calloc(n, sizeof(*v))) == NULL)
+		return AX_ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (json_is_integer(json_array_get(dels, i)))
+			v[k++] = (id_at){json_integer_value(json_array_get(dels, i)), i};
+	qsort(v, k, sizeof(*v), id_at_cmp);
+	for (size_t j = 1; j < k; j++) {
+		if (v[j].id == v[j - 1].id && v[j].i < bad) {
+			bad = v[j].i;
+			first = v[j - 1].i;
+		}
+	}
+	free(v);
+	if (bad == SIZE_MAX)
+		return AX_OK;
+	ax_fail(ei, AX_EINVAL, "", "record id %lld is repeated (also delete[%zu])",
+		(long long)json_integer_value(json_array_get(dels, bad)), first);
+	prefix_field(ei, "delete[%zu]", bad);
+	return AX_EINVAL;
+}
+
 static int batch_deletes(edit *e, json_t *dels, json_t *deleted, ax_errinfo *ei)
 {
-	int rc = AX_OK;
+	int rc = batch_repeats(dels, ei);
 
 	for (size_t i = 0; i < json_array_size(dels) && rc == AX_OK; i++) {
 		json_t *v = json_array_get(dels, i);

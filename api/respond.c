@@ -8,6 +8,7 @@
 
 #include "api_internal.h"
 #include "axfrd/log.h"
+#include "axfrd/utf8.h"
 
 void api_json(api_resp *rs, unsigned status, json_t *j)
 {
@@ -16,13 +17,29 @@ void api_json(api_resp *rs, unsigned status, json_t *j)
 	rs->json = j;
 }
 
+/* A copy of text made valid UTF-8: a message or field that a precision
+ * or a buffer cut inside a character would make json_pack refuse, and
+ * the reply would lose its error. */
+static json_t *repaired_string(const char *text)
+{
+	char buf[1024];
+	size_t n = strlen(text);
+
+	if (n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	memcpy(buf, text, n);
+	utf8_repair(buf, n);
+	return json_string(buf);
+}
+
 static void error_body(api_resp *rs, unsigned status, const char *code,
 		       const char *field, unsigned line, const char *msg)
 {
-	json_t *err = json_pack("{s:s, s:s}", "code", code, "message", msg);
+	json_t *err = json_pack("{s:s, s:o}", "code", code, "message",
+				repaired_string(msg[0] ? msg : code));
 
 	if (err != NULL && field != NULL && field[0] != '\0')
-		json_object_set_new(err, "field", json_string(field));
+		json_object_set_new(err, "field", repaired_string(field));
 	if (err != NULL && line > 0)
 		json_object_set_new(err, "line", json_integer(line));
 	api_json(rs, status, json_pack("{s:o*}", "error", err));

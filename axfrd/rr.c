@@ -6,6 +6,7 @@
 #include <idn2.h>
 #include <ldns/ldns.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,6 +191,69 @@ static int bad_char(const char *field, unsigned char c, const char *label,
 		       "digits, '-' and '_'", e, c);
 }
 
+/*
+ * The code points that IDNA mapping (UTS #46, "ignored") deletes from a
+ * label: soft hyphen, combining grapheme joiner, Hangul fillers, Khmer
+ * inherent vowels, Mongolian variation selectors, zero-width space,
+ * word joiner and invisible operators, deprecated format characters,
+ * variation selectors, the BOM, shorthand format controls and musical
+ * symbol formatting. A name holding one would silently be served as
+ * another name, so it is refused. (ZWNJ and ZWJ are kept by
+ * nontransitional processing where CONTEXTJ allows them, refused by
+ * libidn2 elsewhere.)
+ */
+static const struct { uint32_t lo, hi; const char *what; } idna_ignored[] = {
+	{0x00AD, 0x00AD, "SOFT HYPHEN"},
+	{0x034F, 0x034F, "COMBINING GRAPHEME JOINER"},
+	{0x115F, 0x1160, "a HANGUL FILLER"},
+	{0x17B4, 0x17B5, "a KHMER INHERENT VOWEL"},
+	{0x180B, 0x180F, "a MONGOLIAN VARIATION SELECTOR"},
+	{0x200B, 0x200B, "ZERO WIDTH SPACE"},
+	{0x2060, 0x2064, "WORD JOINER or an invisible operator"},
+	{0x206A, 0x206F, "a deprecated format character"},
+	{0x3164, 0x3164, "HANGUL FILLER"},
+	{0xFE00, 0xFE0F, "a VARIATION SELECTOR"},
+	{0xFEFF, 0xFEFF, "ZERO WIDTH NO-BREAK SPACE (a BOM)"},
+	{0xFFA0, 0xFFA0, "HALFWIDTH HANGUL FILLER"},
+	{0x1BCA0, 0x1BCA3, "a SHORTHAND FORMAT CONTROL"},
+	{0x1D173, 0x1D17A, "a MUSICAL SYMBOL format control"},
+	{0xE0100, 0xE01EF, "a VARIATION SELECTOR"},
+};
+
+/* The code point of the valid sequence of k bytes at u. */
+static uint32_t utf8_cp(const unsigned char *u, size_t k)
+{
+	uint32_t cp = k == 2 ? u[0] & 0x1F : k == 3 ? u[0] & 0x0F : u[0] & 0x07;
+
+	for (size_t i = 1; i < k; i++)
+		cp = (cp << 6) | (u[i] & 0x3F);
+	return cp;
+}
+
+/* Refuses a label holding a code point that IDNA mapping deletes. */
+static int ignored_check(const char *field, const char *s, size_t n,
+			 const char *e, ax_errinfo *ei)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, k;
+
+	while (i < n) {
+		k = u[i] < 0x80 ? 1 : utf8_seq(u + i, n - i);
+		if (k == 0)
+			return AX_OK;  /* invalid UTF-8: libidn2 says so */
+		uint32_t cp = k == 1 ? u[i] : utf8_cp(u + i, k);
+		for (size_t t = 0; t < sizeof(idna_ignored) / sizeof(idna_ignored[0]); t++)
+			if (cp >= idna_ignored[t].lo && cp <= idna_ignored[t].hi)
+				return rr_fail(ei, field,
+					       "label \"%s\" contains U+%04X (%s), "
+					       "which IDNA deletes: the name would "
+					       "silently become another name; remove it",
+					       e, (unsigned)cp, idna_ignored[t].what);
+		i += k;
+	}
+	return AX_OK;
+}
+
 /* Converts one U-label to its A-label into out (size > LABEL_MAX). */
 static int label_to_ascii(const char *field, const char *s, size_t n,
 			  char *out, size_t size, ax_errinfo *ei)
@@ -203,6 +267,8 @@ static int label_to_ascii(const char *field, const char *s, size_t n,
 		return rr_fail(ei, field,
 			       "label \"%s\" is too long (at most %d octets)",
 			       e, LABEL_MAX);
+	if ((rc = ignored_check(field, s, n, e, ei)) != AX_OK)
+		return rc;
 	memcpy(raw, s, n);
 	raw[n] = '\0';
 	rc = idn2_to_ascii_8z(raw, &a, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
@@ -212,6 +278,13 @@ static int label_to_ascii(const char *field, const char *s, size_t n,
 		return rr_fail(ei, field,
 			       "label \"%s\" is not a valid internationalized "
 			       "domain name label: %s", e, idn2_strerror(rc));
+	/* Whatever else maps to nothing: one label must stay one label. */
+	if (a[0] == '\0') {
+		idn2_free(a);
+		return rr_fail(ei, field,
+			       "label \"%s\" maps to nothing under IDNA: the name "
+			       "would silently become another name", e);
+	}
 	/* Some characters map to a dot (U+3002); one label must stay one. */
 	if (strchr(a, '.') != NULL || strlen(a) >= size) {
 		rc = rr_fail(ei, field,
@@ -838,6 +911,62 @@ static int ldns_refused(const char *type, ldns_status st, ax_errinfo *ei)
 		       type_info(type)->hint, ldns_get_errorstr_by_id(st));
 }
 
+/* Whether some label of the wire name d[0..n) holds a non-ASCII byte. */
+static bool dname_has_8bit(const uint8_t *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (d[i] >= 0x80)
+			return true;
+	return false;
+}
+
+/*
+ * Names inside the RDATA (a CNAME or MX target...) written with U-labels
+ * become A-labels, as owner names do, through the same IDNA check: a
+ * label that IDNA would empty or change silently is refused. ldns keeps
+ * such bytes as they are, which no resolver would ever ask for.
+ */
+static int rdata_idna(ldns_rr *rr, ax_errinfo *ei)
+{
+	for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
+		ldns_rdf *f = ldns_rr_rdf(rr, i), *conv;
+		const uint8_t *d = ldns_rdf_data(f);
+		size_t n = ldns_rdf_size(f), o = 0;
+		uint8_t wire[LDNS_MAX_DOMAINLEN + 1];
+		char label[LABEL_MAX + 2];
+		int rc;
+
+		if (ldns_rdf_get_type(f) != LDNS_RDF_TYPE_DNAME || !dname_has_8bit(d, n))
+			continue;
+		for (size_t p = 0; p < n && d[p] != 0; p += 1 + d[p]) {
+			size_t len = d[p];
+			if (p + 1 + len > n)
+				return rr_fail(ei, "content", "holds a malformed name");
+			if (dname_has_8bit(d + p + 1, len)) {
+				rc = label_to_ascii("content", (const char *)d + p + 1, len,
+						    label, sizeof(label), ei);
+				if (rc != AX_OK)
+					return rc;
+			} else {
+				memcpy(label, d + p + 1, len);
+				label[len] = '\0';
+			}
+			len = strlen(label);
+			if (len > LABEL_MAX || o + 1 + len + 1 > sizeof(wire) - 1)
+				return rr_fail(ei, "content", "holds a name that is "
+					       "too long once converted to A-labels");
+			wire[o++] = (uint8_t)len;
+			memcpy(wire + o, label, len);
+			o += len;
+		}
+		wire[o++] = 0;
+		if ((conv = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, o, wire)) == NULL)
+			return AX_ENOMEM;
+		ldns_rdf_deep_free(ldns_rr_set_rdf(rr, conv, i));
+	}
+	return AX_OK;
+}
+
 /* Standard types: parsed with ldns and printed back field by field. */
 static int content_ldns(const char *fqdn, const char *ofqdn,
 			const char *type, const char *content, char **out,
@@ -863,6 +992,8 @@ static int content_ldns(const char *fqdn, const char *ofqdn,
 	rc = parsed_check(rr, owner, type, ei);
 	if (rc == AX_OK)
 		rc = numbers_check(rr, content, type, ei);
+	if (rc == AX_OK)
+		rc = rdata_idna(rr, ei);
 	if (rc == AX_OK && strcmp(type, "CNAME") == 0 &&
 	    ldns_dname_compare(ldns_rr_rdf(rr, 0), owner) == 0)
 		rc = rr_fail(ei, "content",

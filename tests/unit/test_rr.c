@@ -186,6 +186,73 @@ static void test_zone_name_invalid(void **state)
 	zone_ok(big, big);
 }
 
+/* Issue 17 point 4: a label holding a code point that IDNA mapping deletes
+ * (or that maps to nothing at all) is refused, never served as another
+ * name: a zone "\ufeff" was the root, "\u00ad.com" was com, a record
+ * "\ufeff" landed on the apex. */
+static void test_idna_deleted(void **state)
+{
+	static const char *const deleted[] = {
+		"\xc2\xad",         /* U+00AD soft hyphen */
+		"\xcd\x8f",         /* U+034F combining grapheme joiner */
+		"\xe1\xa0\x8b",     /* U+180B Mongolian variation selector */
+		"\xe2\x80\x8b",     /* U+200B zero-width space */
+		"\xe2\x81\xa0",     /* U+2060 word joiner */
+		"\xe2\x81\xa4",     /* U+2064 invisible plus */
+		"\xef\xb8\x80",     /* U+FE00 variation selector 1 */
+		"\xef\xb8\x8f",     /* U+FE0F variation selector 16 */
+		"\xef\xbb\xbf",     /* U+FEFF BOM */
+		"\xf0\x9b\xb2\xa0", /* U+1BCA0 shorthand format letter overlap */
+		"\xf3\xa0\x84\x80", /* U+E0100 variation selector 17 */
+	};
+	char buf[64];
+	ax_errinfo ei;
+	char *out;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(deleted) / sizeof(deleted[0]); i++) {
+		const char *d = deleted[i];
+		/* alone, before a dot, inside a label, next to a U-label */
+		snprintf(buf, sizeof(buf), "%s", d);
+		zone_bad(buf, "IDNA");
+		name_bad(buf, "IDNA");
+		snprintf(buf, sizeof(buf), "%s.com", d);
+		zone_bad(buf, "IDNA");
+		snprintf(buf, sizeof(buf), "ex%sample.com", d);
+		zone_bad(buf, "IDNA");
+		name_bad(buf, "IDNA");
+		snprintf(buf, sizeof(buf), "b\xc3\xbc" "cher%s.de", d);
+		zone_bad(buf, "IDNA");
+		snprintf(buf, sizeof(buf), "www.%s", d);
+		name_bad(buf, "IDNA");
+		snprintf(buf, sizeof(buf), "www.%s.", d);
+		content_bad("", "CNAME", buf, "IDNA");
+		snprintf(buf, sizeof(buf), "44b.%s", d);
+		content_bad("", "ALIAS", buf, "IDNA");
+		snprintf(buf, sizeof(buf), "10 mx%s.example.net.", d);
+		content_bad("", "MX", buf, "IDNA");
+	}
+	/* The message names the code point. */
+	memset(&ei, 0, sizeof(ei));
+	out = NULL;
+	assert_int_equal(rr_zone_name_normalize("\xef\xbb\xbf", "name", &out, &ei),
+			 AX_EINVAL);
+	assert_null(out);
+	assert_non_null(strstr(ei.msg, "U+FEFF"));
+	/* ZWJ and ZWNJ: kept where CONTEXTJ allows them (after a virama),
+	 * refused elsewhere; never deleted. */
+	zone_bad("a\xe2\x80\x8d" "b.com", "internationalized");
+	zone_bad("a\xe2\x80\x8c" "b.com", "internationalized");
+	zone_ok("\xe0\xa4\x95\xe0\xa5\x8d\xe2\x80\x8d.com", "xn--11b6iy14e.com");
+	/* Real U-labels are still fine; inside RDATA they become A-labels, as
+	 * owner names do, instead of raw bytes no resolver asks for. */
+	zone_ok("b\xc3\xbc" "cher.de", "xn--bcher-kva.de");
+	content_ok("", "CNAME", "www.b\xc3\xbc" "cher.de.", "www.xn--bcher-kva.de.");
+	content_ok("", "MX", "10 B\xc3\x9c" "CHER.de.", "10 xn--bcher-kva.de.");
+	content_ok("", "CNAME", "www.example.net.", "www.example.net.");
+	content_bad("", "CNAME", "\xf0\x9f\x98\x80.de.", "internationalized");
+}
+
 static void test_name_apex_relative(void **state)
 {
 	(void)state;
@@ -641,6 +708,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_zone_name_valid),
 		cmocka_unit_test(test_zone_name_invalid),
+		cmocka_unit_test(test_idna_deleted),
 		cmocka_unit_test(test_name_apex_relative),
 		cmocka_unit_test(test_name_absolute),
 		cmocka_unit_test(test_name_wildcard_idn),
