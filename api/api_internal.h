@@ -91,6 +91,31 @@ void api_json(api_resp *rs, unsigned status, json_t *j);
  * NULL. The caller owns the result. */
 json_t *api_body_object(api_req *rq, api_resp *rs);
 
+/* The member names a JSON body may have (NULL-terminated lists; NULL for
+ * none). */
+typedef struct api_members_spec {
+	const char *const *known;     /* what the request reads */
+	const char *const *read_only; /* what GET shows beside them: ids, times */
+	const char *const *derived;   /* what GET shows and the server refreshes
+				       * on its own (an ALIAS's resolution):
+				       * accepted with any value, ignored */
+} api_members_spec;
+
+/*
+ * Checks the member names of a JSON body object against spec. A read-only
+ * member is accepted only when current (the resource as GET shows it;
+ * NULL when it does not exist yet) holds the same value, so that a
+ * GET-then-PUT round trip works. Anything else is AX_EINVAL naming the
+ * member ("serial_polcy", prefixed "soa.serial_polcy" when prefix is
+ * "soa").
+ */
+int api_members(json_t *obj, const char *prefix, const api_members_spec *spec,
+		json_t *current, ax_errinfo *ei);
+
+/* api_members for a whole body; sets the 422 and returns false. */
+bool api_members_ok(json_t *obj, const api_members_spec *spec, json_t *current,
+		    api_resp *rs);
+
 /* Reads optional member key of obj. Absent or null: returns true and
  * leaves *out as it was. Wrong type: sets a 422 naming the field and
  * returns false. */

@@ -32,6 +32,11 @@ static bool account_name_ok(const char *s)
 	return true;
 }
 
+/* The members of an account: what a create reads, what GET adds. */
+static const char *const account_known[] = {"name", NULL};
+static const char *const account_ro[] = {"id", "admin", "created_at", NULL};
+static const api_members_spec account_members = {account_known, account_ro, NULL};
+
 void h_account_create(api_req *rq, api_resp *rs)
 {
 	json_t *body = api_body_object(rq, rs);
@@ -40,7 +45,8 @@ void h_account_create(api_req *rq, api_resp *rs)
 	int64_t id;
 	int rc;
 
-	if (body == NULL || !api_req_string(body, "name", &name, rs))
+	if (body == NULL || !api_members_ok(body, &account_members, NULL, rs) ||
+	    !api_req_string(body, "name", &name, rs))
 		goto cleanup;
 	if (!account_name_ok(name)) {
 		api_error(rs, 422, "invalid_field", "name",

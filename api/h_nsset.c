@@ -65,6 +65,11 @@ static bool read_only(api_resp *rs)
 	return false;
 }
 
+/* The members of a set: what a create or PATCH reads, what GET adds. */
+static const char *const set_known[] = {"name", "name_servers", "addresses", NULL};
+static const char *const set_ro[] = {"id", "system", "created_at", "updated_at", NULL};
+static const api_members_spec set_members = {set_known, set_ro, NULL};
+
 /* Reads name, name_servers and addresses of a body into s; members absent
  * from a PATCH (patch true) keep their values. */
 static bool nsset_from_json(json_t *o, bool patch, db_nsset *s, api_resp *rs)
@@ -123,7 +128,8 @@ void h_nsset_create(api_req *rq, api_resp *rs)
 	db_nsset s = {0};
 	int rc;
 
-	if (body == NULL || !nsset_from_json(body, false, &s, rs))
+	if (body == NULL || !api_members_ok(body, &set_members, NULL, rs) ||
+	    !nsset_from_json(body, false, &s, rs))
 		goto cleanup;
 	s.account_id = rq->account.id;
 	s.created_at = s.updated_at = rq->now;
@@ -197,14 +203,17 @@ void h_nsset_get(api_req *rq, api_resp *rs)
 
 void h_nsset_update(api_req *rq, api_resp *rs)
 {
-	json_t *body = NULL;
+	json_t *body = NULL, *cur = NULL;
 	db_nsset s = {0};
 	bool system;
 	int64_t id;
 	int rc;
 
 	if (!set_param(rq, rs, &system, &id) || (system && !read_only(rs)) ||
-	    (body = api_body_object(rq, rs)) == NULL || !load_set(rq, rs, id, &s) ||
+	    (body = api_body_object(rq, rs)) == NULL || !load_set(rq, rs, id, &s))
+		goto cleanup;
+	cur = nsset_json(&s);
+	if (!api_members_ok(body, &set_members, cur, rs) ||
 	    !nsset_from_json(body, true, &s, rs))
 		goto cleanup;
 	s.updated_at = rq->now;
@@ -215,6 +224,7 @@ void h_nsset_update(api_req *rq, api_resp *rs)
 	api_json(rs, 200, nsset_json(&s));
 cleanup:
 	db_nsset_clear(&s);
+	json_decref(cur);
 	json_decref(body);
 }
 

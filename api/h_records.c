@@ -72,13 +72,24 @@ static int member_string(json_t *o, const char *key, const char **out,
 	return AX_OK;
 }
 
+/* The members of a record: what a create or PATCH reads, and the
+ * read-only ones GET shows (accepted unchanged). */
+static const char *const record_known[] = {"name", "type", "ttl", "content", NULL};
+static const char *const record_ro[] = {"id", NULL};
+static const char *const record_derived[] = {"resolution", NULL};
+static const api_members_spec record_members = {record_known, record_ro,
+						record_derived};
+static const char *const batch_known[] = {"delete", "add", NULL};
+static const api_members_spec batch_members = {batch_known, NULL, NULL};
+
 /*
  * Builds a normalized record from a JSON object. Members missing from o
  * are taken from base (a PATCH) or, without base, are required (ttl takes
- * the default).
+ * the default). current is base as GET shows it (NULL without base).
  */
 static int record_from_json(json_t *o, const char *zone, const rr_record *base,
-			    uint32_t default_ttl, rr_record *out, ax_errinfo *ei)
+			    json_t *current, uint32_t default_ttl, rr_record *out,
+			    ax_errinfo *ei)
 {
 	const char *name = base ? base->name : NULL;
 	const char *type = base ? base->type : NULL;
@@ -90,6 +101,8 @@ static int record_from_json(json_t *o, const char *zone, const rr_record *base,
 	memset(out, 0, sizeof(*out));
 	if (!json_is_object(o))
 		return ax_fail(ei, AX_EINVAL, "", "a record must be a JSON object");
+	if ((rc = api_members(o, NULL, &record_members, current, ei)) != AX_OK)
+		return rc;
 	if ((rc = member_string(o, "name", &name, ei)) != AX_OK ||
 	    (rc = member_string(o, "type", &type, ei)) != AX_OK ||
 	    (rc = member_string(o, "content", &content, ei)) != AX_OK)
@@ -194,7 +207,7 @@ void h_record_create(api_req *rq, api_resp *rs)
 	ax_errinfo_clear(&ei);
 	if (body == NULL || (e = begin(rq, rs)) == NULL)
 		goto cleanup;
-	if ((rc = record_from_json(body, edit_zone(e)->name, NULL,
+	if ((rc = record_from_json(body, edit_zone(e)->name, NULL, NULL,
 				   (uint32_t)rq->ctx->cfg->default_ttl, &r, &ei)) != AX_OK ||
 	    (rc = edit_add(e, &r, &ei)) != AX_OK ||
 	    (rc = edit_commit(e, &serial, &ei)) != AX_OK) {
@@ -229,7 +242,7 @@ void h_record_get(api_req *rq, api_resp *rs)
 
 void h_record_update(api_req *rq, api_resp *rs)
 {
-	json_t *body = api_body_object(rq, rs);
+	json_t *body = api_body_object(rq, rs), *shown = NULL;
 	rr_record cur = {0}, r = {0};
 	edit *e = NULL;
 	uint32_t serial;
@@ -246,7 +259,9 @@ void h_record_update(api_req *rq, api_resp *rs)
 			  edit_zone(e)->name, rq->params[1]);
 		goto cleanup;
 	}
-	if ((rc = record_from_json(body, edit_zone(e)->name, &cur, 0, &r, &ei)) != AX_OK) {
+	shown = record_json(rq, &cur);
+	if ((rc = record_from_json(body, edit_zone(e)->name, &cur, shown, 0, &r,
+				   &ei)) != AX_OK) {
 		api_error_ax(rs, rc, &ei);
 		goto cleanup;
 	}
@@ -262,6 +277,7 @@ cleanup:
 	rr_record_clear(&cur);
 	rr_record_clear(&r);
 	edit_free(e);
+	json_decref(shown);
 	json_decref(body);
 }
 
@@ -300,8 +316,8 @@ static int batch_adds(json_t *arr, const char *zone, uint32_t default_ttl,
 	if ((*recs = calloc(cnt + 1, sizeof(**recs))) == NULL)
 		return AX_ENOMEM;
 	for (size_t i = 0; i < cnt && rc == AX_OK; i++) {
-		rc = record_from_json(json_array_get(arr, i), zone, NULL, default_ttl,
-				      &(*recs)[i], ei);
+		rc = record_from_json(json_array_get(arr, i), zone, NULL, NULL,
+				      default_ttl, &(*recs)[i], ei);
 		if (rc == AX_OK)
 			*n = i + 1;
 		else
@@ -313,6 +329,8 @@ static int batch_adds(json_t *arr, const char *zone, uint32_t default_ttl,
 static bool batch_arrays(json_t *body, json_t **dels, json_t **adds,
 			 api_resp *rs)
 {
+	if (!api_members_ok(body, &batch_members, NULL, rs))
+		return false;
 	*dels = json_object_get(body, "delete");
 	*adds = json_object_get(body, "add");
 	if (*dels != NULL && !json_is_array(*dels)) {

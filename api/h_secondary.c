@@ -27,6 +27,8 @@ typedef struct sd_body {
 	bool has_ns, has_ips, has_notify, has_key;
 	db_strv ns, ips, notify;
 	bool notify_null;         /* "notify_targets": null: back to the default */
+	bool has_default;         /* "notify_targets_default" given */
+	bool default_on;          /* its value */
 	char key[TSIG_NAME_MAX + 1]; /* "" with has_key: no key */
 } sd_body;
 
@@ -227,8 +229,22 @@ static bool parse_provider(json_t *o, sd_body *b, api_resp *rs)
 	return true;
 }
 
+/* The members of a PUT or PATCH body, and the read-only ones GET shows
+ * (accepted unchanged, so that a GET-then-PUT round trip works). */
+static const char *const sd_known[] = {"provider", "name_server_set_id",
+	"name_servers", "allowed_ips", "notify_targets", "notify_targets_default",
+	"tsig_key", NULL};
+static const char *const sd_ro[] = {"source", "notify_skipped", "zone", "serial",
+	"preset_outdated", "ns_records", "created_at", "updated_at", NULL};
+static const api_members_spec sd_members = {sd_known, sd_ro, NULL};
+
 static bool parse_body(json_t *o, sd_body *b, api_resp *rs)
 {
+	json_t *def = json_object_get(o, "notify_targets_default");
+
+	b->has_default = def != NULL && !json_is_null(def);
+	if (!api_opt_bool(o, "notify_targets_default", &b->default_on, rs))
+		return false;
 	if (!parse_provider(o, b, rs) || !parse_set_id(o, b, rs) ||
 	    !api_host_list(o, "name_servers", &b->has_ns, &b->ns, rs) ||
 	    !api_addr_list(o, "allowed_ips", &b->has_ips, &b->ips, rs) ||
@@ -382,21 +398,35 @@ static bool patch_config(api_resp *rs, const sd_body *b, const db_secondary *old
 }
 
 /* NOTIFY targets: given, or (by default, and on PUT) derived from the
- * allowed addresses, which they then follow. */
-static int set_notify(const sd_body *b, bool put, db_secondary *cfg)
+ * allowed addresses, which they then follow. "notify_targets_default"
+ * says which, as GET shows it: true with a list is accepted when the list
+ * is the derived one (a GET-then-PUT), false needs the list. */
+static int set_notify(const sd_body *b, bool put, db_secondary *cfg,
+		      ax_errinfo *ei)
 {
+	bool listed = b->has_notify && !b->notify_null;
 	int rc = AX_OK;
 
-	if (b->has_notify && !b->notify_null) {
+	if (b->has_default && !b->default_on && !listed)
+		return ax_fail(ei, AX_EINVAL, "notify_targets", "notify_targets: "
+			       "give the list when notify_targets_default is false");
+	if (b->has_default ? !b->default_on : listed) {
 		cfg->notify_default = false;
 		rc = db_strv_copy(&cfg->notify_targets, &b->notify);
-	} else if (b->has_notify || put) {
+	} else if (b->has_notify || b->has_default || put) {
 		cfg->notify_default = true;
 	}
 	if (rc == AX_OK && cfg->notify_default) {
 		db_strv_free(&cfg->notify_targets);
 		rc = api_default_targets(&cfg->allowed_ips, &cfg->notify_targets);
 	}
+	if (rc == AX_OK && cfg->notify_default && listed &&
+	    !db_strv_equal(&b->notify, &cfg->notify_targets))
+		return ax_fail(ei, AX_EINVAL, "notify_targets", "notify_targets: "
+			       "differs from the default targets (every single "
+			       "address of allowed_ips, port 53) that "
+			       "notify_targets_default: true stands for; give one "
+			       "or the other");
 	return rc;
 }
 
@@ -449,10 +479,12 @@ static bool set_key(api_req *rq, api_resp *rs, const sd_body *b,
 static bool finish_config(api_req *rq, api_resp *rs, const sd_body *b,
 			  bool put, db_secondary *cfg)
 {
-	int rc = set_notify(b, put, cfg);
+	ax_errinfo ei;
+	int rc;
 
-	if (rc != AX_OK) {
-		api_error_ax(rs, rc, NULL);
+	ax_errinfo_clear(&ei);
+	if ((rc = set_notify(b, put, cfg, &ei)) != AX_OK) {
+		api_error_ax(rs, rc, &ei);
 		return false;
 	}
 	if (!check_notify(rq, rs, cfg) || !set_key(rq, rs, b, cfg))
@@ -653,6 +685,25 @@ static bool dnssec_off(edit *e, api_resp *rs)
 	return false;
 }
 
+/* The body's member names, checked against the stored configuration as
+ * GET shows it (none yet: read-only members are refused). */
+static bool members_ok(api_req *rq, api_resp *rs, json_t *body, edit *e, bool had)
+{
+	api_resp shown = {0};
+	bool ok;
+
+	if (had)
+		respond_config(rq, &shown, 200, edit_zone(e)->id, edit_zone(e)->name,
+			       edit_zone(e)->soa.serial);
+	if (had && shown.status != 200) {
+		api_json(rs, shown.status, shown.json);
+		return false;
+	}
+	ok = api_members_ok(body, &sd_members, shown.json, rs);
+	json_decref(shown.json);
+	return ok;
+}
+
 /* ---- handlers ---------------------------------------------------------------- */
 
 void h_secondary_put(api_req *rq, api_resp *rs)
@@ -664,6 +715,7 @@ void h_secondary_put(api_req *rq, api_resp *rs)
 	bool had;
 
 	if (body == NULL || !parse_body(body, &b, rs) || !begin(rq, rs, &e, &old, &had) ||
+	    !members_ok(rq, rs, body, e, had) ||
 	    !dnssec_off(e, rs) || !from_source(rq, rs, &b, &cfg) ||
 	    !finish_config(rq, rs, &b, true, &cfg))
 		goto cleanup;
@@ -694,7 +746,7 @@ void h_secondary_patch(api_req *rq, api_resp *rs)
 			  "configuration; enable it with PUT", edit_zone(e)->name);
 		goto cleanup;
 	}
-	if (!dnssec_off(e, rs) || !patch_config(rs, &b, &old, &cfg) ||
+	if (!members_ok(rq, rs, body, e, had) || !dnssec_off(e, rs) || !patch_config(rs, &b, &old, &cfg) ||
 	    !finish_config(rq, rs, &b, false, &cfg))
 		goto cleanup;
 	cfg.updated_at = rq->now;

@@ -157,6 +157,11 @@ static json_t *created_json(const db_tsig_info *info, const tsig_key *k,
 	return j;
 }
 
+/* The members of a key: what a create reads, what GET adds. */
+static const char *const key_known[] = {"name", "algorithm", "secret", NULL};
+static const char *const key_ro[] = {"id", "created_at", NULL};
+static const api_members_spec key_members = {key_known, key_ro, NULL};
+
 void h_tsig_create(api_req *rq, api_resp *rs)
 {
 	json_t *body = api_body_object(rq, rs);
@@ -168,7 +173,8 @@ void h_tsig_create(api_req *rq, api_resp *rs)
 	int rc;
 
 	ax_errinfo_clear(&ei);
-	if (body == NULL || !api_req_string(body, "name", &name, rs))
+	if (body == NULL || !api_members_ok(body, &key_members, NULL, rs) ||
+	    !api_req_string(body, "name", &name, rs))
 		goto cleanup;
 	if ((rc = api_tsig_name(name, "name", k.name, &ei)) != AX_OK) {
 		api_error_ax(rs, rc, &ei);

@@ -121,6 +121,23 @@ static bool soa_number(json_t *soa, const char *key, uint32_t *out,
 	return true;
 }
 
+/* The members of a zone: what a create and a PATCH read, and the
+ * read-only ones GET shows (accepted unchanged). */
+static const char *const create_known[] = {"name", "serial_policy", "ttl",
+	"name_servers", "soa", "dnssec", NULL};
+static const char *const create_ro[] = {"id", "account_id", "serial",
+	"created_at", "updated_at", "serial_change", NULL};
+static const char *const patch_known[] = {"serial_policy", "soa", "dnssec", NULL};
+static const char *const patch_ro[] = {"id", "name", "account_id", "serial",
+	"created_at", "updated_at", "serial_change", NULL};
+static const char *const soa_known[] = {"mname", "rname", "ttl", "refresh",
+	"retry", "expire", "minimum", NULL};
+static const char *const serial_known[] = {"serial", NULL};
+static const api_members_spec create_members = {create_known, create_ro, NULL};
+static const api_members_spec patch_members = {patch_known, patch_ro, NULL};
+static const api_members_spec soa_members = {soa_known, NULL, NULL};
+static const api_members_spec serial_members = {serial_known, NULL, NULL};
+
 /* Applies the members of a JSON "soa" object onto soa (all optional). */
 static bool soa_from_json(json_t *obj, zf_soa *soa, api_resp *rs)
 {
@@ -128,11 +145,17 @@ static bool soa_from_json(json_t *obj, zf_soa *soa, api_resp *rs)
 	const char *mname = NULL, *rname = NULL;
 	ax_errinfo ei;
 	char *norm;
+	int rc;
 
 	if (j == NULL || json_is_null(j))
 		return true;
 	if (!json_is_object(j)) {
 		api_error(rs, 422, "invalid_field", "soa", "soa: must be an object");
+		return false;
+	}
+	ax_errinfo_clear(&ei);
+	if ((rc = api_members(j, "soa", &soa_members, NULL, &ei)) != AX_OK) {
+		api_error_ax(rs, rc, &ei);
 		return false;
 	}
 	if (!api_opt_string(j, "mname", &mname, rs) ||
@@ -275,7 +298,9 @@ void h_zone_create(api_req *rq, api_resp *rs)
 	int rc;
 
 	ax_errinfo_clear(&ei);
-	if (body == NULL || !api_req_string(body, "name", &name, rs))
+	if (body == NULL || !api_members_ok(body, &create_members, NULL, rs) ||
+	    !api_req_string(body, "name", &name, rs) ||
+	    !api_opt_bool(body, "dnssec", &z.dnssec, rs))
 		goto cleanup;
 	if ((rc = rr_zone_name_normalize(name, "name", &z.name, &ei)) != AX_OK) {
 		api_error_ax(rs, rc, &ei);
@@ -374,7 +399,7 @@ static bool dnssec_from_json(api_req *rq, json_t *obj, edit *e, api_resp *rs)
 
 void h_zone_update(api_req *rq, api_resp *rs)
 {
-	json_t *body = api_body_object(rq, rs);
+	json_t *body = api_body_object(rq, rs), *cur = NULL;
 	char *name = NULL;
 	edit *e = NULL;
 	serial_policy policy;
@@ -390,6 +415,9 @@ void h_zone_update(api_req *rq, api_resp *rs)
 		api_error_ax(rs, rc, &ei);
 		goto cleanup;
 	}
+	cur = api_zone_json(edit_zone(e));
+	if (!api_members_ok(body, &patch_members, cur, rs))
+		goto cleanup;
 	policy = edit_zone(e)->policy;
 	soa = edit_zone(e)->soa;
 	soa.mname = strdup(soa.mname);
@@ -413,6 +441,7 @@ cleanup:
 	zf_soa_clear(&soa);
 	edit_free(e);
 	free(name);
+	json_decref(cur);
 	json_decref(body);
 }
 
@@ -470,7 +499,8 @@ void h_zone_serial(api_req *rq, api_resp *rs)
 	int rc;
 
 	ax_errinfo_clear(&ei);
-	if (body == NULL || !serial_member(body, &target, rs) ||
+	if (body == NULL || !api_members_ok(body, &serial_members, NULL, rs) ||
+	    !serial_member(body, &target, rs) ||
 	    !api_zone_name(rq, rs, &name))
 		goto cleanup;
 	if ((rc = edit_begin(rq->ctx->d, rq->account.id, name, rq->now, &e)) != AX_OK) {

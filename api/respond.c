@@ -112,6 +112,67 @@ json_t *api_body_object(api_req *rq, api_resp *rs)
 	return j;
 }
 
+static bool listed(const char *const *names, const char *key)
+{
+	for (size_t i = 0; names != NULL && names[i] != NULL; i++)
+		if (strcmp(names[i], key) == 0)
+			return true;
+	return false;
+}
+
+/* "a, b, c" of names into buf. */
+static const char *joined(const char *const *names, char *buf, size_t size)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; names != NULL && names[i] != NULL && o < size; i++)
+		o += (size_t)snprintf(buf + o, size - o, "%s%s", i ? ", " : "", names[i]);
+	return buf;
+}
+
+int api_members(json_t *obj, const char *prefix, const api_members_spec *spec,
+		json_t *current, ax_errinfo *ei)
+{
+	const char *key;
+	json_t *v;
+
+	/* jansson refuses a NUL in a member name, so key is the whole name. */
+	json_object_foreach(obj, key, v) {
+		char field[sizeof(ei->field)], names[200];
+		json_t *now = current != NULL ? json_object_get(current, key) : NULL;
+
+		if (listed(spec->known, key) || listed(spec->derived, key))
+			continue;
+		snprintf(field, sizeof(field), "%s%s%.*s", prefix ? prefix : "",
+			 prefix && prefix[0] ? "." : "", 40, key);
+		if (!listed(spec->read_only, key))
+			return ax_fail(ei, AX_EINVAL, field, "%s: unknown member; "
+				       "this request reads %s", field,
+				       joined(spec->known, names, sizeof(names)));
+		if (now == NULL)
+			return ax_fail(ei, AX_EINVAL, field, "%s: is read-only (the "
+				       "server sets it); leave it out", field);
+		if (!json_equal(v, now))
+			return ax_fail(ei, AX_EINVAL, field, "%s: is read-only and "
+				       "differs from the stored value; leave it out or "
+				       "send it unchanged", field);
+	}
+	return AX_OK;
+}
+
+bool api_members_ok(json_t *obj, const api_members_spec *spec, json_t *current,
+		    api_resp *rs)
+{
+	ax_errinfo ei;
+	int rc;
+
+	ax_errinfo_clear(&ei);
+	if ((rc = api_members(obj, NULL, spec, current, &ei)) != AX_OK)
+		api_error_ax(rs, rc, &ei);
+	return rc == AX_OK;
+}
+
 bool api_opt_string(json_t *obj, const char *key, const char **out,
 		    api_resp *rs)
 {
