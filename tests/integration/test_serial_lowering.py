@@ -82,9 +82,13 @@ class TestSerialWithoutSecondaries(DaemonTestCase):
         zone = "bad.lower.test"
         old = create_zone(d, zone)["serial"]
         for body in ({"serial": -1}, {"serial": MOD}, {"serial": "123"}, {"serial": 1.5},
-                     {"serial": None}, {"serial": True}, {}, {"target": 5}):
+                     {"serial": None}, {"serial": True}, {}):
             self.assertError(put_serial(d, zone, body), 422, "invalid_field", field="serial",
                              msg=repr(body))
+        # A member the route does not read is named (issue 17 point 4).
+        err = self.assertError(put_serial(d, zone, {"target": 5}), 422, "invalid_field",
+                               field="target")
+        self.assertIn("unknown member", err["message"])
         self.assertEqual(get_zone(d, zone)["serial"], old, "a rejected request changed it")
         st, _, data = d.request("PUT", "/v1/zones/%s/serial" % zone, raw="{not json",
                                 content_type="application/json")
