@@ -240,6 +240,10 @@ void dns_handle(dns_server *s, const uint8_t *msg, size_t len,
 	case QP_DROP:
 		return;
 	case QP_FORMERR:
+		/* An error answer is rate-limited too: otherwise malformed
+		 * queries would make the port a reflector without a limit. */
+		if (!tcp && !rate_allowed(s, &q, peer, out, max, rep))
+			return;
 		rep->len = query_error(&q, RCODE_FORMERR, out, max);
 		return;
 	case QP_OK:
