@@ -475,6 +475,9 @@ class Server:
 class Knot(Server):
     NAME = "knot"
     LABEL = "Knot"
+    # response-rate limiting (mod-rrl), e.g. {"rate-limit": 200, "slip": 2};
+    # None: off (amplification.py sets it)
+    rrl = None
 
     @property
     def conf(self):
@@ -503,6 +506,11 @@ class Knot(Server):
                   "    acl: local"]
         if self.notify_port:
             lines.append("    notify: sink")
+        if self.rrl:
+            lines.append("    global-module: mod-rrl/bench")
+            lines[lines.index("template:"):lines.index("template:")] = \
+                ["mod-rrl:", "  - id: bench"] + \
+                ["    %s: %s" % kv for kv in sorted(self.rrl.items())]
         lines.append("zone:")
         for name, path in self.zones:
             lines += ["  - domain: %s" % _q(name), "    file: %s" % _q(path)]

@@ -111,10 +111,11 @@ def percentile(v, p):
 
 # -- set-up --------------------------------------------------------------------------
 
-def install_peers(allowed):
-    """The bench-only install step: Debian packages of the peers."""
+def install_peers(allowed, tools=None):
+    """The bench-only install step: Debian packages of the peers (of the
+    tools given, {tool: package}; default all of PEER_TOOLS)."""
     missing = set()
-    for tool, pkg in PEER_TOOLS.items():
+    for tool, pkg in (tools or PEER_TOOLS).items():
         try:
             peers.find_tool(tool)
         except AssertionError:
@@ -1331,7 +1332,19 @@ def report(ctx, meta):
         "<!-- /notes -->",
         "",
     ]
-    return "\n".join(lines)
+    return "\n".join(lines) + getattr(ctx, "tail", "")
+
+
+def keep_tail(path):
+    """What follows the notes in an existing report: the sections that other
+    benchmarks write (amplification.py's), kept as they are."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        return ""
+    i = text.find("<!-- /notes -->\n")
+    return text[i + len("<!-- /notes -->\n"):] if i >= 0 else ""
 
 
 def keep_notes(path):
@@ -1387,6 +1400,7 @@ def main():
     if args.report_only:
         ctx = Ctx(args)
         ctx.notes = keep_notes(args.out)
+        ctx.tail = keep_tail(args.out)
         with open(os.path.join(args.results, "bench.json")) as f:
             ctx.results = json.load(f)
         meta = ctx.results["meta"]
@@ -1407,6 +1421,7 @@ def main():
     RAW = open(os.path.join(args.results, "bench.txt"), "w")
     ctx = Ctx(args)
     ctx.notes = keep_notes(args.out)
+    ctx.tail = keep_tail(args.out)
     t_start = time.monotonic()
     meta = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "command": " ".join(["python3", "tests/bench/run.py"] + sys.argv[1:]),
