@@ -348,7 +348,7 @@ def measure(cfg, shape, ctx):
         % (flood["sent"], flood["sent_bytes"], d["answers"], d["answer_bytes"], d["amp"],
            d["amp_wire"], d["full"], d["tc"], d["none"], out["udp"].get("RcvbufErrors", 0),
            json.dumps(out["server"])))
-    log("  seconds %d.. of the flood: %.2f x payload" % (STEADY_FROM, d["amp_steady"]))
+    log("  seconds %d.. of the flood: %s x payload" % (STEADY_FROM, fmt(d["amp_steady"])))
     for q in flood["queries"]:
         log("  %s: %s" % (q["q"], json.dumps(q)))
     for which in ("legit_own", "legit_flooded"):
@@ -608,6 +608,8 @@ def main():
     ap.add_argument("--report-only", action="store_true",
                     help="only write the section of --out again from amplification.json")
     args = ap.parse_args()
+    if args.seconds <= STEADY_FROM:
+        ap.error("--seconds must be more than %d (the steady state starts there)" % STEADY_FROM)
     configs = [c for c in CONFIGS if c[0] in args.configs.split(",")]
     jpath = os.path.join(args.results, "amplification.json")
 
