@@ -9,8 +9,10 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "axfrd/budget.h"
 #include "axfrd/config.h"
 #include "axfrd/error.h"
+#include "axfrd/metrics.h"
 #include "db/db.h"
 #include "db/db_account.h"
 
@@ -20,6 +22,7 @@
 typedef struct api_ctx {
 	db *d;
 	const config *cfg;
+	budget *budget;       /* outbound-rate-per-account (shared, thread-safe) */
 	void (*on_change)(void *arg, const char *zone);
 	void *change_arg;
 } api_ctx;
@@ -53,6 +56,7 @@ typedef struct api_resp {
 	json_t *json;        /* owned; sent as application/json */
 	char *text;          /* owned; sent with ctype when json is NULL */
 	const char *ctype;
+	unsigned retry_after; /* seconds; > 0: sent as Retry-After */
 } api_resp;
 
 typedef void (*api_handler)(api_req *rq, api_resp *rs);
@@ -83,6 +87,17 @@ void api_error(api_resp *rs, unsigned status, const char *code,
  * EINVAL 422, ENOTFOUND 404, EEXIST/ECONFLICT 409, ETOOBIG 413, EBUSY 503,
  * EDENIED 403, anything else 500 (details logged, not shown). */
 void api_error_ax(api_resp *rs, int err, const ax_errinfo *ei);
+
+/* The 429 of a request whose packets the account's outbound budget
+ * (outbound-rate-per-account) cannot pay for now: the error body, and
+ * Retry-After with the seconds until it can (wait_ms rounded up). */
+void api_error_budget(api_resp *rs, uint64_t wait_ms, const char *what);
+
+/* Takes the tokens of n packets (of kind, for the metric) from account's
+ * outbound budget, for what (a status check, "notify now"); false: the
+ * 429 is set, logged and counted. */
+bool api_budget_take(api_req *rq, api_resp *rs, int64_t account, uint64_t n,
+		     metric_budget_kind kind, const char *what);
 
 /* Sets a JSON response; steals j. */
 void api_json(api_resp *rs, unsigned status, json_t *j);
@@ -151,9 +166,11 @@ void api_zone_changed(api_req *rq, const char *zone);
 bool api_parse_id(const char *s, int64_t *out);
 
 /* Handlers (one group per file). */
-/* Why a NOTIFY target ("ADDR:PORT") gets no NOTIFY (OUTBOUND_REASON:
- * outside the outbound policy), or NULL when it gets one. */
-const char *api_notify_skip(const config *cfg, const char *target);
+/* Why the NOTIFY target ("ADDR:PORT") at index i of a configuration's
+ * list gets no NOTIFY (OUTBOUND_REASON: outside the outbound policy;
+ * OUTBOUND_REASON_MAX_TARGETS: past notify-max-targets), or NULL when it
+ * gets one. */
+const char *api_notify_skip(const config *cfg, size_t i, const char *target);
 
 void h_healthz(api_req *rq, api_resp *rs);
 void h_metrics(api_req *rq, api_resp *rs);

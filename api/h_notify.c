@@ -8,6 +8,7 @@
 #include "api_zone.h"
 #include "axfrd/metrics.h"
 #include "axfrd/notify.h"
+#include "axfrd/outbound.h"
 #include "axfrd/snap.h"
 #include "db/db_secondary.h"
 
@@ -76,8 +77,20 @@ void h_zone_notify(api_req *rq, api_resp *rs)
 		api_error_ax(rs, AX_ENOMEM, NULL);
 		goto cleanup;
 	}
-	for (size_t i = 0; i < n; i++)
+	/* The first notify-max-targets targets the policy allows are sent,
+	 * each a packet paid for by the zone's owner (outbound-rate-per-account). */
+	size_t cost = 0;
+	for (size_t i = 0; i < n; i++) {
 		out[i].target = targets[i];
+		out[i].skip_reason = outbound_target_skip(&rq->ctx->cfg->outbound,
+			(size_t)rq->ctx->cfg->notify_max_targets, i, &targets[i]);
+		if (out[i].skip_reason != NULL &&
+		    strcmp(out[i].skip_reason, OUTBOUND_REASON) == 0)
+			metric_outbound_suppressed(false);
+		cost += out[i].skip_reason == NULL;
+	}
+	if (!api_budget_take(rq, rs, z.account_id, cost, MB_NOTIFY, "notify now"))
+		goto cleanup;
 	/* Signed with the key the configuration names, like the DNS side's. */
 	if ((rc = db_notify_key(rq->ctx->d, z.id, &key)) != AX_OK && rc != AX_ENOTFOUND) {
 		api_error_ax(rs, rc, NULL);

@@ -71,14 +71,14 @@ static const char *source_provider(const db_secondary *s)
 	return strcmp(s->source_type, "custom") == 0 ? "custom" : NULL;
 }
 
-const char *api_notify_skip(const config *cfg, const char *target)
+const char *api_notify_skip(const config *cfg, size_t i, const char *target)
 {
 	config_addr a;
 
-	if (config_parse_addr(target, &a) != AX_OK ||
-	    !outbound_allowed(&cfg->outbound, &a.ss))
+	if (config_parse_addr(target, &a) != AX_OK)
 		return OUTBOUND_REASON;
-	return NULL;
+	return outbound_target_skip(&cfg->outbound, (size_t)cfg->notify_max_targets,
+				    i, &a.ss);
 }
 
 /* The NOTIFY targets that will not be notified, and why. */
@@ -87,7 +87,7 @@ static json_t *skipped_json(const config *cfg, const db_strv *targets)
 	json_t *arr = json_array();
 
 	for (size_t i = 0; arr != NULL && i < targets->n; i++) {
-		const char *why = api_notify_skip(cfg, targets->v[i]);
+		const char *why = api_notify_skip(cfg, i, targets->v[i]);
 		if (why != NULL)
 			json_array_append_new(arr, json_pack("{s:s, s:s}", "target",
 					      targets->v[i], "reason", why));
@@ -96,7 +96,7 @@ static json_t *skipped_json(const config *cfg, const db_strv *targets)
 }
 
 /* The configuration's values (what an event records), and the NOTIFY
- * targets that the operator's policy leaves out. */
+ * targets that the operator's policy or notify-max-targets leaves out. */
 static json_t *config_json(const config *cfg, const db_secondary *s, bool current)
 {
 	const char *provider = source_provider(s);
@@ -430,15 +430,24 @@ static int set_notify(const sd_body *b, bool put, db_secondary *cfg,
 	return rc;
 }
 
-/* Explicit NOTIFY targets must be ones the operator lets axfrd send to:
- * a 422 naming the first that is not. Derived ones are shown skipped. */
+/* Explicit NOTIFY targets must be ones the operator lets axfrd send to,
+ * and at most notify-max-targets: a 422 naming the list, or the first
+ * that is not allowed. Derived ones are shown skipped. */
 static bool check_notify(api_req *rq, api_resp *rs, const db_secondary *cfg)
 {
+	size_t max = (size_t)rq->ctx->cfg->notify_max_targets;
+
 	if (cfg->notify_default)
 		return true;
+	if (cfg->notify_targets.n > max) {
+		api_error(rs, 422, "invalid_field", "notify_targets", "notify_targets: "
+			  "at most %zu targets (the operator's notify-max-targets); "
+			  "%zu given", max, cfg->notify_targets.n);
+		return false;
+	}
 	for (size_t i = 0; i < cfg->notify_targets.n; i++) {
 		char field[48];
-		if (api_notify_skip(rq->ctx->cfg, cfg->notify_targets.v[i]) == NULL)
+		if (api_notify_skip(rq->ctx->cfg, i, cfg->notify_targets.v[i]) == NULL)
 			continue;
 		snprintf(field, sizeof(field), "notify_targets[%zu]", i);
 		api_error(rs, 422, "invalid_field", field, "%s: %s is outside the "

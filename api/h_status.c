@@ -63,6 +63,7 @@ typedef struct check {
 					 * could not be asked or answer */
 	json_t *deleg_unchecked;        /* the same for the delegation */
 	int timeout;
+	uint64_t sent;                  /* packets sent, charged to the account */
 } check;
 
 /* snprintf into a fixed buffer; a long text is cut (names are ASCII). */
@@ -245,7 +246,7 @@ static void step_resolve(check *c)
 	first_anc = n;
 	for (size_t i = 0; i < nanc; i++)
 		probe_init(&p[n++], res, anc[i], RR_NS, true);
-	probe_run(c->rq->ctx->cfg, p, n, c->timeout);
+	c->sent += probe_run(c->rq->ctx->cfg, p, n, c->timeout);
 	for (size_t i = 0; i < c->nns; i++)
 		take_lookup(c, &c->ns[i], &p[2 * i]);
 	for (size_t i = 0; i < nanc; i++) {
@@ -309,6 +310,7 @@ static void take_soa(check *c, sec_server *s, size_t k, const probe *q)
 static void step_ask(check *c)
 {
 	const struct sockaddr_storage *res = &c->rq->ctx->cfg->resolver.ss;
+	const config *cfg = c->rq->ctx->cfg;
 	probe *p = calloc(MAX_NS * MAX_ADDRS + MAX_PARENT + 1, sizeof(*p));
 	size_t n = 0;
 	char subject[400];
@@ -321,13 +323,18 @@ static void step_ask(check *c)
 			}
 		return;
 	}
-	for (size_t i = 0; i < c->nns; i++)
-		for (size_t k = 0; k < c->ns[i].naddr; k++)
-			probe_init(&p[n++], &c->ns[i].addr[k], c->zone.name, RR_SOA, false);
+	/* The first notify-max-targets addresses, in order, are asked. */
+	for (size_t i = 0; i < c->nns; i++) {
+		for (size_t k = 0; k < c->ns[i].naddr; k++, n++) {
+			probe_init(&p[n], &c->ns[i].addr[k], c->zone.name, RR_SOA, false);
+			p[n].over_max = n >= (size_t)cfg->notify_max_targets &&
+					outbound_allowed(&cfg->outbound, &p[n].server);
+		}
+	}
 	size_t first_parent = n;
 	for (size_t i = 0; i < c->nparent_ns; i++)
 		probe_init(&p[n++], res, c->parent_ns[i], RR_A, true);
-	probe_run(c->rq->ctx->cfg, p, n, c->timeout);
+	c->sent += probe_run(cfg, p, n, c->timeout);
 	n = 0;
 	for (size_t i = 0; i < c->nns; i++)
 		for (size_t k = 0; k < c->ns[i].naddr; k++, n++)
@@ -396,7 +403,7 @@ static void step_delegation(check *c)
 	}
 	for (size_t i = 0; i < c->nparent_addr; i++)
 		probe_init(&p[i], &c->parent_addr[i], c->zone.name, RR_NS, false);
-	probe_run(c->rq->ctx->cfg, p, c->nparent_addr, c->timeout);
+	c->sent += probe_run(c->rq->ctx->cfg, p, c->nparent_addr, c->timeout);
 	for (size_t i = 0; i < c->nparent_addr; i++) {
 		name_acc na = {c->deleg, &c->ndeleg, MAX_NS * 2};
 		probe_outcome o = probe_result(&p[i]);
@@ -465,7 +472,7 @@ static json_t *notify_json(check *c, const char *addr, const char *target)
 		char host[64];
 		target_host(t, host, sizeof(host));
 		if ((addr == NULL ? strcmp(t, target) == 0 : strcmp(host, addr) == 0) &&
-		    (why = api_notify_skip(c->rq->ctx->cfg, t)) != NULL)
+		    (why = api_notify_skip(c->rq->ctx->cfg, i, t)) != NULL)
 			return skipped_notify_json(t, why);
 	}
 	if (db_notify_list(c->rq->ctx->d, c->zone.id, &st, &n) != AX_OK)
@@ -679,6 +686,21 @@ static json_t *status_json(check *c)
 	return j;
 }
 
+/* The most packets a check of c's secondaries can send (each spends a
+ * token of the account's outbound-rate-per-account): the lookups of their
+ * names and of the zone's ancestors, the SOA queries (at most
+ * notify-max-targets), the lookups of the parent's servers and the
+ * delegation queries to them. */
+static uint64_t check_cost(const check *c)
+{
+	char anc[MAX_ANCESTORS][300];
+	uint64_t addrs = (uint64_t)c->nns * MAX_ADDRS;
+	uint64_t max = (uint64_t)c->rq->ctx->cfg->notify_max_targets;
+
+	return 2 * (uint64_t)c->nns + ancestors(c->zone.name, anc, MAX_ANCESTORS) +
+	       (addrs < max ? addrs : max) + 2 * MAX_PARENT;
+}
+
 void h_secondary_status(api_req *rq, api_resp *rs)
 {
 	check *c = calloc(1, sizeof(*c));
@@ -704,9 +726,17 @@ void h_secondary_status(api_req *rq, api_resp *rs)
 	}
 	for (size_t i = 0; i < c->sec.name_servers.n && c->nns < MAX_NS; i++)
 		c->ns[c->nns++].name = c->sec.name_servers.v[i];
+	/* Paid for up front, at the most it can send; what it did not send
+	 * is given back. */
+	uint64_t cost = check_cost(c);
+	if (!api_budget_take(rq, rs, c->zone.account_id, cost, MB_PROBE,
+			     "a status check"))
+		goto cleanup;
 	step_resolve(c);
 	step_ask(c);
 	step_delegation(c);
+	budget_refund(rq->ctx->budget, c->zone.account_id,
+		      cost > c->sent ? cost - c->sent : 0);
 	api_json(rs, 200, status_json(c));
 cleanup:
 	json_decref(c->unchecked);

@@ -45,6 +45,35 @@ static void error_body(api_resp *rs, unsigned status, const char *code,
 	api_json(rs, status, json_pack("{s:o*}", "error", err));
 }
 
+void api_error_budget(api_resp *rs, uint64_t wait_ms, const char *what)
+{
+	uint64_t secs = (wait_ms + 999) / 1000;
+
+	rs->retry_after = secs < 1 ? 1 : secs > 3600 ? 3600 : (unsigned)secs;
+	error_body(rs, 429, "rate_limited", NULL, 0, what);
+}
+
+bool api_budget_take(api_req *rq, api_resp *rs, int64_t account, uint64_t n,
+		     metric_budget_kind kind, const char *what)
+{
+	char msg[320];
+	uint64_t wait;
+
+	if (budget_take(rq->ctx->budget, account, n, &wait))
+		return true;
+	metric_outbound_throttled(kind, n);
+	log_info("api", "account %lld: %s (%llu packets) refused for %llu ms: "
+		 "outbound-rate-per-account spent", (long long)account, what,
+		 (unsigned long long)n, (unsigned long long)wait);
+	snprintf(msg, sizeof(msg), "%s would send %llu packets; this account may "
+		 "make the server send %lld per second (outbound-rate-per-account) "
+		 "and has spent that: retry after %llu s", what,
+		 (unsigned long long)n, (long long)rq->ctx->cfg->outbound_rate_per_account,
+		 (unsigned long long)((wait + 999) / 1000));
+	api_error_budget(rs, wait, msg);
+	return false;
+}
+
 void api_error(api_resp *rs, unsigned status, const char *code,
 	       const char *field, const char *fmt, ...)
 {

@@ -172,6 +172,11 @@ static int queue(struct MHD_Connection *conn, api_resp *rs, const char *allow)
 		MHD_add_response_header(resp, "Allow", allow);
 	if (rs->status == 401)
 		MHD_add_response_header(resp, "WWW-Authenticate", "Bearer");
+	if (rs->retry_after > 0) {
+		char secs[16];
+		snprintf(secs, sizeof(secs), "%u", rs->retry_after);
+		MHD_add_response_header(resp, "Retry-After", secs);
+	}
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	metric_api(rs->status);
 	ret = MHD_queue_response(conn, rs->status, resp);
@@ -457,8 +462,8 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_warn("api", "libmicrohttpd: %s", buf);
 }
 
-int api_start(const config *cfg, db *d, api_change_fn on_change, void *arg,
-	      api_server **out, uint16_t *port, ax_errinfo *ei)
+int api_start(const config *cfg, db *d, budget *bud, api_change_fn on_change,
+	      void *arg, api_server **out, uint16_t *port, ax_errinfo *ei)
 {
 	api_server *srv;
 	const union MHD_DaemonInfo *info;
@@ -470,6 +475,7 @@ int api_start(const config *cfg, db *d, api_change_fn on_change, void *arg,
 		return AX_ENOMEM;
 	srv->ctx.d = d;
 	srv->ctx.cfg = cfg;
+	srv->ctx.budget = bud;
 	srv->ctx.on_change = on_change;
 	srv->ctx.change_arg = arg;
 	if (cfg->api_listen.ss.ss_family == AF_INET6)

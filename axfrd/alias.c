@@ -27,9 +27,12 @@ typedef struct alias_job {
 	size_t qname_len;
 	uint16_t rrtype;              /* RR_A or RR_AAAA */
 	char **zones;                 /* zones whose ALIAS points here */
+	int64_t *accounts;            /* their owners: one of them pays for
+				       * each lookup (outbound-rate-per-account) */
 	size_t nzones;
 	uint16_t id;                  /* of the query in flight */
 	bool waiting;
+	bool deferred;                /* the timer sends once a budget allows */
 	int tries;
 	loop_timer *timer;            /* next query, or the timeout */
 } alias_job;
@@ -49,6 +52,7 @@ static void job_free(alias_job *j)
 	for (size_t i = 0; i < j->nzones; i++)
 		free(j->zones[i]);
 	free(j->zones);
+	free(j->accounts);
 	free(j->target);
 	free(j);
 }
@@ -95,21 +99,51 @@ static void schedule(alias_resolver *a, alias_job *j, uint64_t ms)
 {
 	loop_cancel(a->srv->lp, j->timer);
 	j->waiting = false;
+	j->deferred = false;
 	j->timer = loop_after(a->srv->lp, ms, on_timer, j);
+}
+
+/* A lookup is a packet sent for names a tenant supplied: one of the
+ * accounts whose zones use the target pays for it. False when none has a
+ * token left; *wait_ms: until the first will. */
+static bool charge(alias_resolver *a, const alias_job *j, uint64_t *wait_ms)
+{
+	*wait_ms = UINT64_MAX;
+	for (size_t i = 0; i < j->nzones; i++) {
+		uint64_t w;
+		if (budget_take(a->srv->budget, j->accounts[i], 1, &w))
+			return true;
+		*wait_ms = w < *wait_ms ? w : *wait_ms;
+	}
+	return j->nzones == 0;
 }
 
 static void on_timer(loop *l, void *arg)
 {
 	alias_job *j = arg;
 	alias_resolver *a = j->owner;
+	uint64_t wait;
 
 	j->timer = NULL;
-	if (j->waiting && ++j->tries >= ALIAS_TRIES) {
-		record_failure(a, j, "timeout");
+	if (j->deferred) {
+		j->deferred = false;   /* a put-off send is not another try */
+	} else {
+		if (j->waiting && ++j->tries >= ALIAS_TRIES) {
+			record_failure(a, j, "timeout");
+			return;
+		}
+		if (!j->waiting)
+			j->tries = 0;
+	}
+	if (!charge(a, j, &wait)) {
+		metric_outbound_throttled(MB_RESOLVE, 1);
+		log_debug("alias", "%s: lookup put off %llu ms: its accounts' "
+			  "outbound-rate-per-account is spent", j->target,
+			  (unsigned long long)wait);
+		j->deferred = true;
+		j->timer = loop_after(l, wait, on_timer, j);
 		return;
 	}
-	if (!j->waiting)
-		j->tries = 0;
 	if (!send_query(a, j)) {
 		record_failure(a, j, strerror(errno));
 		return;
@@ -293,25 +327,32 @@ static void drop_zone(alias_job *j, const char *zone)
 		if (strcmp(j->zones[i], zone) != 0)
 			continue;
 		free(j->zones[i]);
-		j->zones[i] = j->zones[--j->nzones];
+		j->nzones--;
+		j->zones[i] = j->zones[j->nzones];
+		j->accounts[i] = j->accounts[j->nzones];
 		return;
 	}
 }
 
-static int add_zone(alias_job *j, const char *zone)
+static int add_zone(alias_job *j, const char *zone, int64_t account)
 {
 	char **grown;
+	int64_t *accts;
 	char *copy;
 
 	if (has_zone(j, zone))
 		return AX_OK;
 	if ((copy = strdup(zone)) == NULL)
 		return AX_ENOMEM;
-	if ((grown = realloc(j->zones, (j->nzones + 1) * sizeof(*grown))) == NULL) {
+	if ((accts = realloc(j->accounts, (j->nzones + 1) * sizeof(*accts))) != NULL)
+		j->accounts = accts;
+	if (accts == NULL ||
+	    (grown = realloc(j->zones, (j->nzones + 1) * sizeof(*grown))) == NULL) {
 		free(copy);
 		return AX_ENOMEM;
 	}
 	j->zones = grown;
+	j->accounts[j->nzones] = account;
 	j->zones[j->nzones++] = copy;
 	return AX_OK;
 }
@@ -359,8 +400,8 @@ static bool listed(char *const *targets, size_t n, const char *t)
 	return false;
 }
 
-void alias_watch(alias_resolver *a, const char *zone, char *const *targets,
-		 size_t n)
+void alias_watch(alias_resolver *a, const char *zone, int64_t account,
+		 char *const *targets, size_t n)
 {
 	static const uint16_t types[2] = {RR_A, RR_AAAA};
 
@@ -386,7 +427,7 @@ void alias_watch(alias_resolver *a, const char *zone, char *const *targets,
 				log_err("alias", "%s: out of memory", targets[i]);
 				continue;
 			}
-			if (add_zone(j, zone) != AX_OK)
+			if (add_zone(j, zone, account) != AX_OK)
 				log_err("alias", "%s: out of memory", targets[i]);
 		}
 	}

@@ -7,6 +7,7 @@
 #define AXFRD_ALIAS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "error.h"
 
@@ -17,9 +18,12 @@ typedef struct alias_resolver alias_resolver;
 int alias_new(struct dns_server *s, alias_resolver **out, ax_errinfo *ei);
 void alias_free(alias_resolver *a);
 
-/* Zone now uses exactly these targets (lower case, trailing dot). New
- * targets are resolved at once, or when their cached answer expires. */
-void alias_watch(alias_resolver *a, const char *zone, char *const *targets,
-		 size_t n);
+/* Zone (owned by account) now uses exactly these targets (lower case,
+ * trailing dot). New targets are resolved at once, or when their cached
+ * answer expires. Each lookup spends a token of one of the accounts whose
+ * zones use the target (outbound-rate-per-account); when none has one it
+ * waits until one does. */
+void alias_watch(alias_resolver *a, const char *zone, int64_t account,
+		 char *const *targets, size_t n);
 
 #endif

@@ -284,6 +284,15 @@ static const opt_def opts[] = {
 	{"outbound-deny", OPT_STR, O(outbound_deny), 0, 0, "",
 	 "prefixes NOTIFYs and sync probes never go to (beats outbound-allow)",
 	 check_deny},
+	{"notify-max-targets", OPT_INT, O(notify_max_targets), 1, 1024, "32",
+	 "NOTIFY targets per secondary DNS configuration (a longer explicit list "
+	 "is refused, derived ones past it are skipped) and addresses probed per "
+	 "status check", NULL},
+	{"outbound-rate-per-account", OPT_INT, O(outbound_rate_per_account), 1,
+	 1000000, "100",
+	 "packets per second one account can make the server send (NOTIFYs, "
+	 "status probes, lookups of its names); one second's worth may go at once",
+	 NULL},
 	{"notify-source", OPT_STR, O(notify_source), 0, 0, "",
 	 "an IPv4 and an IPv6 address NOTIFYs and sync probes leave from (empty: "
 	 "the address of dns-listen unless it is a wildcard)", check_source},
@@ -687,6 +696,10 @@ void config_print_outbound(const config *cfg)
 			printf("notify-source %s: any (not bound)\n", k ? "IPv6" : "IPv4");
 		}
 	}
+	printf("budgets per account: notify-max-targets %lld, "
+	       "outbound-rate-per-account %lld packets/s\n",
+	       (long long)cfg->notify_max_targets,
+	       (long long)cfg->outbound_rate_per_account);
 }
 
 bool config_list_next(const char **cursor, char *out, size_t outlen)

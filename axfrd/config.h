@@ -53,6 +53,10 @@ typedef struct config {
 	int64_t notify_rate;           /* NOTIFYs sent per second at most */
 	char *outbound_allow;          /* prefixes and "global" tenants may reach */
 	char *outbound_deny;           /* prefixes never reached */
+	int64_t notify_max_targets;    /* NOTIFY targets per configuration and
+					* addresses probed per status check */
+	int64_t outbound_rate_per_account; /* packets/s one account can make
+					    * the server send */
 	char *notify_source;           /* NOTIFY/probe source addresses */
 	outbound_policy outbound;      /* the two lists, parsed (kept in step
 					* by config_defaults and config_set) */
@@ -112,7 +116,8 @@ bool config_parse_host(const char *s, struct sockaddr_storage *out);
 bool config_notify_source(const config *cfg, int family,
 			  struct sockaddr_storage *out);
 
-/* Prints the outbound policy and the NOTIFY source (--check-config). */
+/* Prints the outbound policy, the NOTIFY source and the per-account
+ * budgets (--check-config). */
 void config_print_outbound(const config *cfg);
 
 /* Most addresses dns-listen-also may name. */

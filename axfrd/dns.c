@@ -235,7 +235,7 @@ static int open_events(dns_server *s, ax_errinfo *ei)
 	return AX_OK;
 }
 
-int dns_start(const config *cfg, dns_server **out, uint16_t *port,
+int dns_start(const config *cfg, budget *bud, dns_server **out, uint16_t *port,
 	      ax_errinfo *ei)
 {
 	/* What this thread writes can all be recovered after a power loss
@@ -254,6 +254,7 @@ int dns_start(const config *cfg, dns_server **out, uint16_t *port,
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return AX_ENOMEM;
 	s->cfg = cfg;
+	s->budget = bud;
 	s->udp_fd = s->tcp_fd = s->sig_fd = s->ev_fd = -1;
 	pthread_mutex_init(&s->mu, NULL);
 	if ((rc = export_opts_from_config(cfg, &s->eo, ei)) != AX_OK ||

@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "budget.h"
 #include "config.h"
 #include "error.h"
 
@@ -13,9 +14,10 @@ typedef struct dns_server dns_server;
 
 /* Opens its own store connection, loads every zone, binds UDP and TCP on
  * cfg->dns_listen (port 0: a free port, the same for both; *port gets
- * it) and on each of cfg->dns_listen_also. cfg must outlive the server. SIGTERM and SIGINT must already be
+ * it) and on each of cfg->dns_listen_also. cfg and bud (the accounts' outbound budgets, which
+ * NOTIFYs and ALIAS lookups spend) must outlive the server. SIGTERM and SIGINT must already be
  * blocked in every thread: the server takes them through a signalfd. */
-int dns_start(const config *cfg, dns_server **out, uint16_t *port,
+int dns_start(const config *cfg, budget *bud, dns_server **out, uint16_t *port,
 	      ax_errinfo *ei);
 
 /* Logs the dns-listen-also addresses with the ports bound ("also

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "acl.h"
+#include "budget.h"
 #include "config.h"
 #include "db/db.h"
 #include "db/db_zone.h"
@@ -27,6 +28,7 @@ typedef struct zone_entry {
 	char *name;                   /* normalized, no trailing dot */
 	size_t apex_len;
 	int64_t id;
+	int64_t account_id;           /* the owner, whose budget its NOTIFYs spend */
 	snap *snap;                   /* current export */
 	xfr_policy policy;            /* who may transfer */
 	struct zone_entry *next;      /* hash chain */
@@ -69,6 +71,7 @@ struct dns_server {
 	struct alias_resolver *alias;  /* ALIAS target resolution */
 	struct notifier *notify;       /* outgoing NOTIFY */
 	rrl_table *rrl;                /* UDP response-rate limiting */
+	budget *budget;                /* outbound-rate-per-account (shared) */
 	uint8_t *scratch;              /* 64 KiB for answers before copying */
 	uint8_t *xfr_batch;            /* transfer messages written ahead, sent */
 	size_t xfr_batch_cap;          /* with one send() (dns_tcp.c) */

@@ -389,7 +389,7 @@ int dns_zone_reload(dns_server *s, const char *name, bool full)
 		return AX_OK;
 	rc = build_export(s, name, &ex);
 	if (rc == AX_ENOTFOUND) {
-		alias_watch(s->alias, name, NULL, 0);
+		alias_watch(s->alias, name, 0, NULL, 0);
 		if (z != NULL)
 			notify_forget(s->notify, z->id);
 		zone_remove(s, apex, apex_len);
@@ -399,6 +399,7 @@ int dns_zone_reload(dns_server *s, const char *name, bool full)
 		rc = AX_ENOMEM;
 	if (rc == AX_OK) {
 		z->id = ex.zone_id;
+		z->account_id = ex.account_id;
 		rc = reload_policy(s, z);
 	}
 	if (rc != AX_OK) {
@@ -413,7 +414,7 @@ int dns_zone_reload(dns_server *s, const char *name, bool full)
 	}
 	install(s, z, ex.snap, NULL);
 	ex.snap = NULL;
-	alias_watch(s->alias, name, ex.alias_targets, ex.nalias);
+	alias_watch(s->alias, name, z->account_id, ex.alias_targets, ex.nalias);
 	export_result_clear(&ex);
 	return AX_OK;
 }

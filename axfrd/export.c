@@ -224,6 +224,7 @@ static int build(build_ctx *c)
 	if ((rc = db_zone_get(c->d, -1, c->zone, &z)) != AX_OK)
 		goto cleanup;
 	c->res->zone_id = z.id;
+	c->res->account_id = z.account_id;
 	if ((c->res->snap = snap_new(z.name)) == NULL) {
 		rc = AX_ENOMEM;
 		goto cleanup;

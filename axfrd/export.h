@@ -27,6 +27,7 @@ typedef struct export_opts {
 typedef struct export_result {
 	snap *snap;              /* one reference, owned */
 	int64_t zone_id;
+	int64_t account_id;      /* the zone's owner */
 	char **alias_targets;    /* distinct targets, lower case, trailing dot */
 	size_t nalias;
 	size_t nurl;             /* URL records (exported only with redirectors) */

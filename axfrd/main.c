@@ -10,6 +10,7 @@
 
 #include "acl.h"
 #include "api/api.h"
+#include "budget.h"
 #include "config.h"
 #include "db/db.h"
 #include "dns.h"
@@ -155,6 +156,7 @@ int main(int argc, char **argv)
 	ax_errinfo ei;
 	api_server *api = NULL;
 	dns_server *dns = NULL;
+	budget *bud = NULL;
 	uint16_t dns_port;
 	db *d = NULL;
 	char generated[TOKEN_LEN + 1] = "";
@@ -195,8 +197,12 @@ int main(int argc, char **argv)
 	/* The store is opened (and migrated) first; the DNS side then opens
 	 * its own connection and loads every zone before the API starts. */
 	if ((rc = open_store(&cfg, &d, generated, &ei)) != AX_OK ||
-	    (rc = dns_start(&cfg, &dns, &dns_port, &ei)) != AX_OK ||
-	    (rc = api_start(&cfg, d, dns_zone_changed, dns, &api, &port, &ei)) != AX_OK) {
+	    (bud = budget_new((uint64_t)cfg.outbound_rate_per_account, NULL, NULL)) == NULL ||
+	    (rc = dns_start(&cfg, bud, &dns, &dns_port, &ei)) != AX_OK ||
+	    (rc = api_start(&cfg, d, bud, dns_zone_changed, dns, &api, &port,
+			    &ei)) != AX_OK) {
+		if (rc == AX_OK)
+			rc = AX_ENOMEM;
 		log_err("main", "%s", ei.msg[0] ? ei.msg : ax_strerror(rc));
 		/* The admin exists now: its token must not be lost with this
 		 * failure (a port in use, say), or no one could ever use it. */
@@ -204,6 +210,7 @@ int main(int argc, char **argv)
 		if (api == NULL)
 			db_close(d);
 		dns_free(dns);
+		budget_free(bud);
 		config_free(&cfg);
 		return 1;
 	}
@@ -216,6 +223,7 @@ int main(int argc, char **argv)
 	log_info("main", "%s received, shutting down", strsignal(sig));
 	api_stop(api);  /* finishes the request in progress, closes the store */
 	dns_free(dns);
+	budget_free(bud);
 	config_free(&cfg);
 	log_info("main", "stopped");
 	return 0;

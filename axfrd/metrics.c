@@ -27,6 +27,11 @@ void metric_outbound_suppressed(bool probe)
 {
 	atomic_fetch_add(&outbound_suppressed[probe], 1);
 }
+static _Atomic uint64_t outbound_throttled[MB_NKINDS];
+void metric_outbound_throttled(metric_budget_kind kind, uint64_t n)
+{
+	atomic_fetch_add(&outbound_throttled[kind], n);
+}
 void metric_notify_sent(void) { atomic_fetch_add(&notify_sent, 1); }
 void metric_notify_acked(void) { atomic_fetch_add(&notify_acked, 1); }
 void metric_notify_failed(void) { atomic_fetch_add(&notify_failed, 1); }
@@ -130,6 +135,14 @@ char *metrics_render(void)
 	    (unsigned long long)atomic_load(&outbound_suppressed[0]));
 	put(&b, "axfrd_outbound_suppressed_total{kind=\"probe\"} %llu\n",
 	    (unsigned long long)atomic_load(&outbound_suppressed[1]));
+	family(&b, "axfrd_outbound_throttled_total", "Packets held back by their "
+	       "account's outbound-rate-per-account: NOTIFYs that waited in their "
+	       "queue or were refused (notify now), status checks' packets refused "
+	       "(429), ALIAS lookups put off.");
+	for (int k = 0; k < MB_NKINDS; k++)
+		put(&b, "axfrd_outbound_throttled_total{kind=\"%s\"} %llu\n",
+		    (const char *const[]){"notify", "probe", "resolve"}[k],
+		    (unsigned long long)atomic_load(&outbound_throttled[k]));
 	family(&b, "axfrd_alias_resolutions_total", "ALIAS target lookups by result.");
 	put(&b, "axfrd_alias_resolutions_total{result=\"ok\"} %llu\n",
 	    (unsigned long long)atomic_load(&alias_ok));

@@ -20,6 +20,15 @@ void metric_rrl(bool slip);
 void metric_notify_sent(void);
 /* A NOTIFY (or, with probe, a sync probe) the outbound policy kept in. */
 void metric_outbound_suppressed(bool probe);
+/* What outbound-rate-per-account held back. */
+typedef enum metric_budget_kind {
+	MB_NOTIFY,    /* a NOTIFY that waited (loop) or was refused (notify now) */
+	MB_PROBE,     /* a status check's packets refused (429) */
+	MB_RESOLVE,   /* an ALIAS lookup put off */
+	MB_NKINDS
+} metric_budget_kind;
+/* n packets of kind were held back by their account's budget. */
+void metric_outbound_throttled(metric_budget_kind kind, uint64_t n);
 void metric_notify_acked(void);
 void metric_notify_failed(void);
 /* NOTIFYs waiting for their turn under notify-rate. */

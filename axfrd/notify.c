@@ -3,6 +3,7 @@
 #include "notify.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <netinet/in.h>
 #include <openssl/crypto.h>
 #include <poll.h>
@@ -18,6 +19,7 @@
 #include "db/db_notify.h"
 #include "db/db_secondary.h"
 #include "dns_internal.h"
+#include "fairq.h"
 #include "log.h"
 #include "metrics.h"
 #include "outbound.h"
@@ -29,6 +31,7 @@
 typedef struct notify_job {
 	struct notifier *owner;
 	int64_t zone_id;          /* the zone's name and apex: see snap */
+	int64_t account;          /* the zone's owner, whose budget it spends */
 	struct sockaddr_storage addr;
 	char target[64];
 	snap *snap;               /* the version to announce (its SOA); set
@@ -45,8 +48,8 @@ typedef struct notify_job {
 	uint16_t id;
 	int tries;
 	loop_timer *timer;
-	bool queued;              /* waiting in the pacing queue for a token */
-	struct notify_job *q_next, *q_prev;
+	fairq_node qn;            /* waiting in its account's lane for a token */
+	bool held;                /* its account's budget made it wait */
 	tsig_ctx *tsig;           /* the NOTIFY in flight was signed: its key
 				   * and MAC, to verify the reply (malloc'd) */
 	notify_verdict *heard;    /* the last reply that did not end the tries
@@ -64,14 +67,17 @@ struct notifier {
 	strmap *by_zone;          /* "zone id" -> first job of the zone */
 	strmap *in_flight;        /* "query id/target" -> waiting job */
 	/* Pacing: a token bucket of notify-rate sends per second (a tenth of
-	 * a second's worth at most saved up), and a FIFO of the jobs waiting
-	 * for a token, so that a fan-out over many zones goes out at that
-	 * rate, in order, and none is dropped. */
+	 * a second's worth at most saved up), and each send also spends a
+	 * token of its account's budget (outbound-rate-per-account). Jobs
+	 * waiting for either wait in a FIFO lane per account, the lanes
+	 * served round-robin: a fan-out over many zones goes out at that
+	 * rate, in order, none dropped, and one account's long queue never
+	 * delays another account's NOTIFYs. */
 	uint64_t mtokens;         /* thousandths of a token */
 	uint64_t refilled_at;     /* loop_now() of the last refill */
-	notify_job *q_head, *q_tail;
-	size_t nqueued;
+	fairq *q;
 	loop_timer *pace_timer;
+	uint64_t pace_at;         /* loop_now() when pace_timer fires */
 };
 
 size_t notify_build(const snap *s, uint16_t id, uint8_t *buf, size_t max)
@@ -411,69 +417,126 @@ static void dequeue(notify_job *j)
 {
 	notifier *n = j->owner;
 
-	if (!j->queued)
+	if (!fairq_queued(&j->qn))
 		return;
-	*(j->q_prev ? &j->q_prev->q_next : &n->q_head) = j->q_next;
-	*(j->q_next ? &j->q_next->q_prev : &n->q_tail) = j->q_prev;
-	j->q_next = j->q_prev = NULL;
-	j->queued = false;
-	n->nqueued--;
-	metric_notify_queued(n->nqueued);
+	j->held = false;
+	fairq_remove(n->q, &j->qn);
+	metric_notify_queued(fairq_len(n->q));
+}
+
+static notify_job *job_of(fairq_node *node)
+{
+	return (notify_job *)(void *)((char *)node - offsetof(notify_job, qn));
+}
+
+/* Sends j, a NOTIFY whose notify-rate token and account token are taken. */
+static void send_paced(notify_job *j)
+{
+	if (j->held)
+		metric_outbound_throttled(MB_NOTIFY, 1);
+	j->held = false;
+	send_notify(j);
 }
 
 static void on_pace(loop *l, void *arg);
 
-/* Arms the timer that sends the queue's head when its token is due. */
-static void pace_later(notifier *n)
+/* Arms the timer that sends the next queued job: when notify-rate gives a
+ * token, and not before wait ms (an account's budget); earlier than an
+ * armed timer, which is then moved. */
+static void pace_later(notifier *n, uint64_t wait)
 {
-	uint64_t rate = (uint64_t)n->srv->cfg->notify_rate, wait;
+	uint64_t rate = (uint64_t)n->srv->cfg->notify_rate, now = loop_now(n->srv->lp);
+	uint64_t global = n->mtokens >= 1000 ? 0 : (1000 - n->mtokens + rate - 1) / rate;
 
-	if (n->q_head == NULL || n->pace_timer != NULL)
+	if (fairq_len(n->q) == 0)
 		return;
-	wait = n->mtokens >= 1000 ? 0 : (1000 - n->mtokens + rate - 1) / rate;
-	n->pace_timer = loop_after(n->srv->lp, wait ? wait : 1, on_pace, n);
+	wait = global > wait ? global : wait;
+	wait = wait ? wait : 1;
+	if (n->pace_timer != NULL) {
+		if (n->pace_at <= now + wait)
+			return;
+		loop_cancel(n->srv->lp, n->pace_timer);
+	}
+	n->pace_at = now + wait;
+	n->pace_timer = loop_after(n->srv->lp, wait, on_pace, n);
+}
+
+/* The state of one round of on_pace. */
+typedef struct pace_round {
+	notifier *n;
+	uint64_t wait;            /* the soonest an account's token is due */
+} pace_round;
+
+/* fairq_ready_fn: the account's lane may send when its budget gives a
+ * token (taken here, spent by the send). */
+static bool account_ready(void *arg, int64_t account, fairq_node *head)
+{
+	pace_round *r = arg;
+	uint64_t w;
+
+	if (budget_take(r->n->srv->budget, account, 1, &w))
+		return true;
+	job_of(head)->held = true;
+	r->wait = w < r->wait ? w : r->wait;
+	return false;
 }
 
 static void on_pace(loop *l, void *arg)
 {
 	notifier *n = arg;
+	pace_round r = {n, UINT64_MAX};
+	bool blocked = false;
 
 	(void)l;
 	n->pace_timer = NULL;
 	refill(n);
-	while (n->q_head != NULL && n->mtokens >= 1000) {
-		notify_job *j = n->q_head;
-		dequeue(j);
+	while (fairq_len(n->q) > 0 && n->mtokens >= 1000) {
+		fairq_node *node = fairq_pop(n->q, account_ready, &r);
+		if (node == NULL) {
+			blocked = true;    /* every account with a queue is spent */
+			break;
+		}
+		metric_notify_queued(fairq_len(n->q));
 		n->mtokens -= 1000;
-		send_notify(j);
+		send_paced(job_of(node));
 	}
-	pace_later(n);
+	pace_later(n, blocked ? r.wait : 0);
 }
 
-/* Sends j's NOTIFY now if the rate allows, else queues it (once: when it
- * leaves the queue it carries the newest serial). */
+/* Sends j's NOTIFY now if the rate and its account's budget allow, else
+ * queues it in its account's lane (once: when it leaves the queue it
+ * carries the newest serial). */
 static void request_send(notify_job *j)
 {
 	notifier *n = j->owner;
+	uint64_t wait = 0;
 
-	if (j->queued)
+	if (fairq_queued(&j->qn))
 		return;
 	refill(n);
 	/* During the start-up load nothing would read the replies until the
 	 * load ends, and the retry timers would fire first: queue, and let
-	 * the loop send once it runs. */
-	if (n->q_head == NULL && n->mtokens >= 1000 && !n->srv->loading) {
-		n->mtokens -= 1000;
-		send_notify(j);
+	 * the loop send once it runs. A job whose account has others waiting
+	 * goes behind them. */
+	if (n->mtokens >= 1000 && !n->srv->loading &&
+	    fairq_lane_len(n->q, j->account) == 0) {
+		if (budget_take(n->srv->budget, j->account, 1, &wait)) {
+			n->mtokens -= 1000;
+			send_paced(j);
+			return;
+		}
+		j->held = true;
+	}
+	bool first = fairq_lane_len(n->q, j->account) == 0;
+	if (!fairq_push(n->q, j->account, &j->qn)) {
+		log_err("notify", "zone %s: out of memory queueing the NOTIFY to %s",
+			jzone(j), j->target);
 		return;
 	}
-	j->queued = true;
-	j->q_prev = n->q_tail;
-	*(n->q_tail ? &n->q_tail->q_next : &n->q_head) = j;
-	n->q_tail = j;
-	n->nqueued++;
-	metric_notify_queued(n->nqueued);
-	pace_later(n);
+	metric_notify_queued(fairq_len(n->q));
+	/* A new lane may be due before the timer armed for the others. */
+	if (first)
+		pace_later(n, wait);
 }
 
 static void on_timeout(loop *l, void *arg)
@@ -618,6 +681,7 @@ int notify_new(struct dns_server *s, notifier **out, ax_errinfo *ei)
 	if (n == NULL)
 		return AX_ENOMEM;
 	n->srv = s;
+	n->q = fairq_new();
 	n->mtokens = burst_mtokens(n);
 	n->refilled_at = loop_now(s->lp);
 	n->by_key = strmap_new();
@@ -625,7 +689,7 @@ int notify_new(struct dns_server *s, notifier **out, ax_errinfo *ei)
 	n->in_flight = strmap_new();
 	n->fd4 = open_fd(s->cfg, AF_INET);
 	n->fd6 = open_fd(s->cfg, AF_INET6);  /* may fail on hosts without IPv6 */
-	if (n->fd4 < 0 || !n->by_key || !n->by_zone || !n->in_flight ||
+	if (n->fd4 < 0 || !n->q || !n->by_key || !n->by_zone || !n->in_flight ||
 	    (n->h4 = loop_add(s->lp, n->fd4, EPOLLIN, on_readable, n)) == NULL ||
 	    (n->fd6 >= 0 &&
 	     (n->h6 = loop_add(s->lp, n->fd6, EPOLLIN, on_readable, n)) == NULL)) {
@@ -654,6 +718,7 @@ void notify_free(notifier *n)
 	for (size_t i = 0; i < n->njobs; i++)
 		job_free(n, n->jobs[i]);
 	free(n->jobs);
+	fairq_free(n->q);
 	loop_cancel(n->srv->lp, n->pace_timer);
 	strmap_free(n->by_key);
 	strmap_free(n->by_zone);
@@ -724,6 +789,7 @@ static notify_job *job_new(notifier *n, const struct zone_entry *z,
 	set_zone_first(n, z->id, j);
 	j->owner = n;
 	j->zone_id = z->id;
+	j->account = z->account_id;
 	j->addr = *addr;
 	snprintf(j->target, sizeof(j->target), "%s", target);
 	if (db_notify_get(n->srv->d, z->id, target, &st) == AX_OK) {
@@ -768,22 +834,26 @@ static void drop_jobs(notifier *n, int64_t zone_id, char (*keep)[64], size_t nke
 	set_zone_first(n, zone_id, first);
 }
 
-/* Keeps the targets the outbound policy allows (in order, with their
- * names); each one left out is a NOTIFY that does not leave, counted.
- * Returns how many are kept. */
+/* Keeps the targets the outbound policy allows among the first
+ * notify-max-targets (in order, with their names); each one the policy
+ * leaves out is a NOTIFY that does not leave, counted. Returns how many
+ * are kept. */
 static size_t allowed_targets(notifier *n, snap *v, struct sockaddr_storage *t,
 			      size_t nt, char (*names)[64])
 {
+	const config *cfg = n->srv->cfg;
 	size_t kept = 0;
 
 	for (size_t i = 0; i < nt; i++) {
 		char name[64];
+		const char *why = outbound_target_skip(&cfg->outbound,
+			(size_t)cfg->notify_max_targets, i, &t[i]);
 		addr_text(&t[i], name, sizeof(name));
-		if (!outbound_allowed(&n->srv->cfg->outbound, &t[i])) {
-			metric_outbound_suppressed(false);
+		if (why != NULL) {
+			if (strcmp(why, OUTBOUND_REASON) == 0)
+				metric_outbound_suppressed(false);
 			log_debug("notify", "zone %s: NOTIFY of serial %u to %s skipped: "
-				  "outside the outbound policy", snap_zone(v),
-				  snap_serial(v), name);
+				  "%s", snap_zone(v), snap_serial(v), name, why);
 			continue;
 		}
 		t[kept] = t[i];

@@ -247,6 +247,14 @@ static void append_list(const acl_entry *l, size_t n, char *buf, size_t len)
 	}
 }
 
+const char *outbound_target_skip(const outbound_policy *p, size_t max_targets,
+				 size_t i, const struct sockaddr_storage *a)
+{
+	if (!outbound_allowed(p, a))
+		return OUTBOUND_REASON;
+	return i >= max_targets ? OUTBOUND_REASON_MAX_TARGETS : NULL;
+}
+
 void outbound_describe(const outbound_policy *p, char *buf, size_t len)
 {
 	size_t used;

@@ -18,6 +18,8 @@
 
 /* The reason a skipped packet names (API "reason", events, logs). */
 #define OUTBOUND_REASON "outbound-policy"
+/* The reason of a target past notify-max-targets. */
+#define OUTBOUND_REASON_MAX_TARGETS "notify-max-targets"
 
 /* A parsed policy. A deny always beats an allow. */
 typedef struct outbound_policy {
@@ -49,6 +51,13 @@ bool outbound_is_global(const struct sockaddr_storage *a);
  * carries denies it too. An explicit allow matches the address itself
  * only (allowing 127.0.0.0/8 does not allow 64:ff9b::127.0.0.1). */
 bool outbound_allowed(const outbound_policy *p, const struct sockaddr_storage *a);
+
+/* Why the NOTIFY target at index i of a configuration's list gets no
+ * NOTIFY: OUTBOUND_REASON outside the policy, else
+ * OUTBOUND_REASON_MAX_TARGETS when i >= max_targets (the first
+ * max_targets, in the order given, are notified); NULL: it gets one. */
+const char *outbound_target_skip(const outbound_policy *p, size_t max_targets,
+				 size_t i, const struct sockaddr_storage *a);
 
 /* One line saying what the policy allows, for --check-config and logs. */
 void outbound_describe(const outbound_policy *p, char *buf, size_t len);

@@ -161,7 +161,7 @@ static int fd_of(const int fds[4], const probe *p)
 	return fds[(p->policed ? 2 : 0) + (p->server.ss_family == AF_INET ? 0 : 1)];
 }
 
-void probe_run(const config *cfg, probe *p, size_t n, int timeout_ms)
+size_t probe_run(const config *cfg, probe *p, size_t n, int timeout_ms)
 {
 	int fds[4];
 	uint16_t *ids = calloc(n + 1, sizeof(*ids));
@@ -173,6 +173,10 @@ void probe_run(const config *cfg, probe *p, size_t n, int timeout_ms)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (size_t i = 0; ids != NULL && i < n; i++) {
 		int fd = fd_of(fds, &p[i]);
+		if (p[i].over_max) {
+			p[i].skipped = true;
+			continue;
+		}
 		if (p[i].policed && !outbound_allowed(&cfg->outbound, &p[i].server)) {
 			p[i].skipped = true;
 			metric_outbound_suppressed(true);
@@ -185,6 +189,7 @@ void probe_run(const config *cfg, probe *p, size_t n, int timeout_ms)
 	left = 0;
 	for (size_t i = 0; i < n; i++)
 		left += !p[i].skipped && p[i].send_errno == 0;
+	size_t sent = ids != NULL ? left : 0;
 	while (ids != NULL && left > 0 && ms_since(&t0) < timeout_ms) {
 		struct pollfd pf[4];
 		for (int k = 0; k < 4; k++)
@@ -209,6 +214,7 @@ void probe_run(const config *cfg, probe *p, size_t n, int timeout_ms)
 	for (int k = 0; k < 4; k++)
 		if (fds[k] >= 0)
 			close(fds[k]);
+	return sent;
 }
 
 /* Skips the header and question of a reply. */
@@ -283,6 +289,8 @@ bool probe_soa_serial(const probe *p, uint32_t *serial)
 
 probe_outcome probe_result(const probe *p)
 {
+	if (p->over_max)
+		return PROBE_MAX_TARGETS;
 	if (p->skipped)
 		return PROBE_SKIPPED;
 	if (p->send_errno != 0)
@@ -309,6 +317,7 @@ const char *probe_outcome_reason(probe_outcome o)
 	switch (o) {
 	case PROBE_ANSWERED: return "answered";
 	case PROBE_SKIPPED: return OUTBOUND_REASON;
+	case PROBE_MAX_TARGETS: return OUTBOUND_REASON_MAX_TARGETS;
 	case PROBE_NOT_SENT: return "not-sent";
 	case PROBE_NO_ANSWER: return "no-answer";
 	case PROBE_MALFORMED: return "malformed-reply";
@@ -361,6 +370,10 @@ void probe_describe(const probe *p, const char *who, int timeout_ms, char *buf,
 	case PROBE_SKIPPED:
 		snprintf(buf, len, "%s was not asked %s: the address is outside the "
 			 "operator's outbound policy", srv, q);
+		break;
+	case PROBE_MAX_TARGETS:
+		snprintf(buf, len, "%s was not asked %s: a status check asks at most "
+			 "the first notify-max-targets addresses", srv, q);
 		break;
 	case PROBE_NOT_SENT:
 		snprintf(buf, len, "%s could not be sent to %s: %s", q, srv,

@@ -30,8 +30,12 @@ typedef struct probe {
 	bool policed;                /* the server is a tenant's (not the
 				      * operator's resolver): the outbound
 				      * policy and notify-source apply */
+	bool over_max;               /* set by the caller: past the addresses a
+				      * check may ask (notify-max-targets),
+				      * not sent */
 	/* results */
-	bool skipped;                /* not sent: outside the outbound policy */
+	bool skipped;                /* not sent: outside the outbound policy,
+				      * or over_max */
 	bool answered;               /* a well-formed reply to this question */
 	int rcode;
 	uint16_t flags;              /* the reply's header flags */
@@ -46,6 +50,7 @@ typedef struct probe {
 typedef enum probe_outcome {
 	PROBE_ANSWERED = 0,          /* NOERROR or NXDOMAIN: the records say */
 	PROBE_SKIPPED,               /* not sent: outside the outbound policy */
+	PROBE_MAX_TARGETS,           /* not sent: over_max */
 	PROBE_NOT_SENT,              /* the query could not be sent */
 	PROBE_NO_ANSWER,             /* nothing came back in time */
 	PROBE_MALFORMED,             /* only replies that do not parse */
@@ -68,8 +73,9 @@ bool probe_init(probe *p, const struct sockaddr_storage *server,
  * parses; any other reply from that server is remembered (fault) and
  * the wait goes on. A query that gets no answer has answered == false; a
  * policed one outside cfg's outbound policy is not sent (skipped,
- * counted), the others leave from notify-source. */
-void probe_run(const config *cfg, probe *p, size_t n, int timeout_ms);
+ * counted), the others leave from notify-source. One with over_max
+ * is not sent either (skipped). Returns how many queries were sent. */
+size_t probe_run(const config *cfg, probe *p, size_t n, int timeout_ms);
 
 /* The records of type rtype in the answer (section 0) or authority
  * (section 1) of a reply, owned by the question's name when at_qname:
@@ -89,7 +95,7 @@ probe_outcome probe_result(const probe *p);
 /* A short stable token for an outcome other than PROBE_ANSWERED
  * ("no-answer", "servfail", "refused", "malformed-reply",
  * "mismatched-reply", "error-reply", "truncated-reply", "not-sent",
- * "outbound-policy"). */
+ * "outbound-policy", "notify-max-targets"). */
 const char *probe_outcome_reason(probe_outcome o);
 
 /* The question, "example.com. SOA". */

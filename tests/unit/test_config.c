@@ -136,6 +136,9 @@ static void test_defaults(void **state)
 	assert_true(cfg.default_name_servers[0] != '\0');
 	assert_string_equal(cfg.soa_mname, "");
 	assert_true(cfg.soa_rname[0] != '\0');
+	/* the budgets per account (issue 18 point 3) */
+	assert_int_equal(cfg.notify_max_targets, 32);
+	assert_int_equal(cfg.outbound_rate_per_account, 100);
 	memset(&ei, 0, sizeof(ei));
 	assert_int_equal(config_validate(&cfg, &ei), AX_OK);
 	config_free(&cfg);
@@ -250,6 +253,18 @@ static void test_set(void **state)
 	expect_set_fails(&cfg, "api-connection-timeout", "86401");
 	expect_set_fails(&cfg, "default-ttl", "2147483648");
 	expect_set_fails(&cfg, "soa-minimum", "-5");
+	expect_set_fails(&cfg, "notify-max-targets", "0");
+	expect_set_fails(&cfg, "notify-max-targets", "1025");
+	expect_set_fails(&cfg, "outbound-rate-per-account", "0");
+	expect_set_fails(&cfg, "outbound-rate-per-account", "1000001");
+	expect_set_fails(&cfg, "outbound-rate-per-account", "5/s");
+	assert_int_equal(cfg.notify_max_targets, 32);
+	assert_int_equal(cfg.outbound_rate_per_account, 100);
+	assert_int_equal(config_set(&cfg, "notify-max-targets", "1", &ei), AX_OK);
+	assert_int_equal(cfg.notify_max_targets, 1);
+	assert_int_equal(config_set(&cfg, "outbound-rate-per-account", "1000000", &ei),
+			 AX_OK);
+	assert_int_equal(cfg.outbound_rate_per_account, 1000000);
 	/* failed sets leave the value alone */
 	assert_int_equal(cfg.db_busy_timeout, 600000);
 	assert_int_equal(cfg.api_max_body, 1024);
