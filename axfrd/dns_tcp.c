@@ -13,9 +13,9 @@
 
 #include "dns_internal.h"
 #include "log.h"
+#include "tcp_frame.h"
 
-#define TCP_MSG_MAX 65535
-#define TCP_IN_MAX (2 + TCP_MSG_MAX)
+#define TCP_MSG_MAX TCP_FRAME_MSG_MAX
 
 struct tcp_conn {
 	dns_server *srv;
@@ -23,8 +23,7 @@ struct tcp_conn {
 	loop_handle *h;
 	struct sockaddr_storage peer;
 	char peer_text[80];
-	uint8_t *in;              /* received, not yet handled */
-	size_t inlen, incap;      /* incap grows from 1 KiB as messages need */
+	tcp_frame in;             /* received, not yet handled */
 	uint8_t *out;             /* 2-byte length + message being sent */
 	size_t outlen, outoff, outcap;
 	dns_reply rep;            /* the transfer in progress, if any */
@@ -60,7 +59,7 @@ static void conn_close(tcp_conn *c, const char *why)
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	s->nconns--;
-	free(c->in);
+	tcp_frame_free(&c->in);
 	free(c->out);
 	free(c);
 }
@@ -242,21 +241,23 @@ static int send_xfr_batch(tcp_conn *c)
  * the next one waits until the previous response has been sent. */
 static bool handle_input(tcp_conn *c)
 {
-	while (c->outlen == c->outoff && c->rep.xfr == NULL && c->inlen >= 2) {
-		size_t len = (size_t)c->in[0] << 8 | c->in[1];
-		if (len < WIRE_HEADER_LEN) {
-			conn_close(c, len == 0 ? "zero-length message" :
-				   "message shorter than a header");
+	const uint8_t *msg;
+	const char *why;
+	size_t len;
+
+	while (c->outlen == c->outoff && c->rep.xfr == NULL) {
+		tcp_frame_result fr = tcp_frame_peek(&c->in, &msg, &len, &why);
+		if (fr == TCP_FRAME_BAD) {
+			conn_close(c, why);
 			return false;
 		}
-		if (c->inlen < 2 + len)
+		if (fr == TCP_FRAME_MORE)
 			break;  /* wait for the rest */
 		/* Answers are written to the server's scratch buffer and kept
 		 * at their own size: an idle connection holds little. */
-		dns_handle(c->srv, c->in + 2, len, (struct sockaddr *)&c->peer, true,
+		dns_handle(c->srv, msg, len, (struct sockaddr *)&c->peer, true,
 			   c->srv->scratch, TCP_MSG_MAX, &c->rep);
-		memmove(c->in, c->in + 2 + len, c->inlen - 2 - len);
-		c->inlen -= 2 + len;
+		tcp_frame_pop(&c->in);
 		if (c->rep.len > 0) {
 			if (!out_room(c, c->rep.len)) {
 				conn_close(c, "out of memory");
@@ -274,37 +275,16 @@ static bool handle_input(tcp_conn *c)
 	return true;
 }
 
-/* Grows the input buffer towards the largest message (64 KiB and its
- * length), as far as the message at its head needs. */
-static bool in_room(tcp_conn *c)
-{
-	size_t want = c->incap ? c->incap * 2 : 1024;
-	uint8_t *grown;
-
-	if (c->inlen >= 2) {
-		size_t need = 2 + ((size_t)c->in[0] << 8 | c->in[1]);
-		if (c->inlen >= need)
-			return false;  /* complete: no need to read more now */
-		if (want < need)
-			want = need;
-	}
-	if (want > TCP_IN_MAX)
-		want = TCP_IN_MAX;
-	if (want <= c->incap || (grown = realloc(c->in, want)) == NULL)
-		return false;
-	c->in = grown;
-	c->incap = want;
-	return true;
-}
-
 static bool do_read(tcp_conn *c)
 {
 	for (;;) {
-		if (c->inlen == c->incap && !in_room(c))
+		uint8_t *at;
+		size_t space;
+		if (!tcp_frame_room(&c->in, &at, &space))
 			break;  /* a full message is buffered: handle it first */
-		ssize_t n = recv(c->fd, c->in + c->inlen, c->incap - c->inlen, 0);
+		ssize_t n = recv(c->fd, at, space, 0);
 		if (n > 0) {
-			c->inlen += (size_t)n;
+			tcp_frame_received(&c->in, (size_t)n);
 			c->last_progress = loop_now(c->srv->lp);
 			continue;
 		}
@@ -380,14 +360,14 @@ static void on_conn(loop *l, int fd, uint32_t events, void *arg)
 			return;
 		if (writing(c))
 			break;
-		size_t before = c->inlen;
+		size_t before = c->in.len;
 		if (!handle_input(c))
 			return;
-		if (c->outlen == c->outoff && c->inlen == before)
+		if (c->outlen == c->outoff && c->in.len == before)
 			break;
 	}
 	if (!writing(c) && c->eof) {
-		conn_close(c, c->inlen > 0 ? "client closed with a partial message" :
+		conn_close(c, c->in.len > 0 ? "client closed with a partial message" :
 			   "client closed");
 		return;
 	}
