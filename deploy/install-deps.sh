@@ -1,14 +1,16 @@
 #!/bin/sh
 # Installs the Debian packages axfrd needs to build and run, when they are
 # missing (with curl, jq and dig, which the README's examples use); with
-# --test also what the test suite needs (cmocka, Python, and
-# BIND and NSD as real secondaries). Used by deploy/run.sh and tests/run.sh.
+# --test also what the test suite needs (cmocka, Python, BIND and NSD as
+# real secondaries, and clang with its sanitizer and libFuzzer runtimes
+# for tests/fuzz). Used by deploy/run.sh and tests/run.sh.
 set -eu
 
 PKGS="build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev
 libsqlite3-dev libldns-dev libidn2-dev libssl-dev curl jq bind9-dnsutils"
 if [ "${1:-}" = "--test" ]; then
-	PKGS="$PKGS libcmocka-dev python3 sqlite3 bind9 nsd"
+	PKGS="$PKGS libcmocka-dev python3 sqlite3 bind9 nsd
+clang libclang-rt-dev"
 fi
 
 missing=""

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs what is missing, builds axfrd twice (release, and with
 # AddressSanitizer + UndefinedBehaviorSanitizer) and runs the whole test
-# suite (unit and integration) against each build.
+# suite (unit and integration) against each build, then runs every fuzz
+# harness for 20 seconds (tests/fuzz/run.sh: clang, libFuzzer, ASan+UBSan).
 set -eu
 self="$(cd "$(dirname "$0")" && pwd)/run.sh"
 cd "$(dirname "$0")/.."
@@ -32,4 +33,8 @@ for variant in release asan; do
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	ctest --test-dir "$dir" --output-on-failure -j"$jobs" || status=1
 done
+# Each harness about 20 s over its seed corpus and regressions; any crash,
+# leak, timeout or property violation fails the run.
+echo "== fuzz =="
+sh tests/fuzz/run.sh 20 || status=1
 exit $status
