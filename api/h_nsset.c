@@ -65,6 +65,17 @@ static bool read_only(api_resp *rs)
 	return false;
 }
 
+/* Characters (code points) of the valid UTF-8 text s: what the OpenAPI
+ * document's maxLength counts. */
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
 /* The members of a set: what a create or PATCH reads, what GET adds. */
 static const char *const set_known[] = {"name", "name_servers", "addresses", NULL};
 static const char *const set_ro[] = {"id", "system", "created_at", "updated_at", NULL};
@@ -83,7 +94,7 @@ static bool nsset_from_json(json_t *o, bool patch, db_nsset *s, api_resp *rs)
 	    !api_host_list(o, "name_servers", &has_ns, &ns, rs) ||
 	    !api_addr_list(o, "addresses", &has_addrs, &addrs, rs))
 		goto fail;
-	if (name != NULL && (name[0] == '\0' || strlen(name) > SET_NAME_MAX)) {
+	if (name != NULL && (name[0] == '\0' || utf8_chars(name) > SET_NAME_MAX)) {
 		api_error(rs, 422, "invalid_field", "name", "name: must be 1 to %d "
 			  "characters", SET_NAME_MAX);
 		goto fail;
