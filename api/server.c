@@ -5,12 +5,17 @@
 #include "api.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "api_internal.h"
+#include "front.h"
+#include "head.h"
 #include "pct.h"
 #include "axfrd/log.h"
 #include "axfrd/metrics.h"
@@ -20,8 +25,14 @@
  * closed without an answer. */
 #define API_MAX_DISCARD (64u << 20)
 
+/* libmicrohttpd's memory per connection: room for the largest head the
+ * front lets through (API_HEAD_MAX), its parsed fields and the answer's
+ * header, so that libmicrohttpd never answers "too big" itself. */
+#define API_CONN_MEMORY (4 * API_HEAD_MAX)
+
 struct api_server {
 	struct MHD_Daemon *mhd;
+	api_front *front;      /* accepts, checks each head, hands over to mhd */
 	api_ctx ctx;
 };
 
@@ -178,6 +189,9 @@ static int queue(struct MHD_Connection *conn, api_resp *rs, const char *allow)
 		MHD_add_response_header(resp, "Retry-After", secs);
 	}
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	/* One request per connection, so that each request head passes the
+	 * front's checks (front.c) before libmicrohttpd parses it. */
+	MHD_add_response_header(resp, "Connection", "close");
 	metric_api(rs->status);
 	ret = MHD_queue_response(conn, rs->status, resp);
 	MHD_destroy_response(resp);
@@ -462,13 +476,43 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_warn("api", "libmicrohttpd: %s", buf);
 }
 
+/* The API's listening socket, bound to api-listen; -1 (and errno) when
+ * it cannot be had. */
+static int listen_socket(const config *cfg, uint16_t *port)
+{
+	const struct sockaddr_storage *ss = &cfg->api_listen.ss;
+	struct sockaddr_storage got;
+	socklen_t len = ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+			sizeof(struct sockaddr_in);
+	int one = 1, fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+				 SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ss->ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)ss, len) != 0 ||
+	    listen(fd, SOMAXCONN) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&got, &(socklen_t){sizeof(got)}) != 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	*port = ntohs(got.ss_family == AF_INET6 ?
+		      ((struct sockaddr_in6 *)&got)->sin6_port :
+		      ((struct sockaddr_in *)&got)->sin_port);
+	return fd;
+}
+
 int api_start(const config *cfg, db *d, budget *bud, api_change_fn on_change,
 	      void *arg, api_server **out, uint16_t *port, ax_errinfo *ei)
 {
 	api_server *srv;
-	const union MHD_DaemonInfo *info;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-			 MHD_USE_ERROR_LOG;
+			 MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC;
+	int lfd, rc;
 
 	*out = NULL;
 	if ((srv = calloc(1, sizeof(*srv))) == NULL)
@@ -478,11 +522,17 @@ int api_start(const config *cfg, db *d, budget *bud, api_change_fn on_change,
 	srv->ctx.budget = bud;
 	srv->ctx.on_change = on_change;
 	srv->ctx.change_arg = arg;
+	if ((lfd = listen_socket(cfg, port)) < 0) {
+		int e = errno;
+		free(srv);
+		return ax_fail(ei, AX_EIO, "api-listen", "cannot listen on %s: %s",
+			       cfg->api_listen.text, strerror(e));
+	}
 	if (cfg->api_listen.ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	srv->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
-		MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&cfg->api_listen.ss,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_MEMORY,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->api_connection_timeout,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->api_connection_limit,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->api_per_ip_limit,
@@ -490,12 +540,16 @@ int api_start(const config *cfg, db *d, budget *bud, api_change_fn on_change,
 		MHD_OPTION_UNESCAPE_CALLBACK, unescape_none, srv,
 		MHD_OPTION_END);
 	if (srv->mhd == NULL) {
+		close(lfd);
 		free(srv);
 		return ax_fail(ei, AX_EIO, "api-listen", "cannot listen on %s",
 			       cfg->api_listen.text);
 	}
-	info = MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_BIND_PORT);
-	*port = info ? info->port : 0;
+	if ((rc = api_front_start(cfg, srv->mhd, lfd, &srv->front, ei)) != AX_OK) {
+		MHD_stop_daemon(srv->mhd);
+		free(srv);
+		return rc;
+	}
 	*out = srv;
 	return AX_OK;
 }
@@ -504,6 +558,7 @@ void api_stop(api_server *s)
 {
 	if (s == NULL)
 		return;
+	api_front_stop(s->front);
 	MHD_stop_daemon(s->mhd);
 	db_close(s->ctx.d);
 	free(s);
