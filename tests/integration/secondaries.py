@@ -887,8 +887,19 @@ class _Server:
 
     def dump(self, zone):
         """The zone as this server holds it: AXFR from it, normalized
-        (sorted (owner, ttl, class, type, rdata) tuples, one SOA)."""
-        return axfr(self.port, zone, addr=self.addr)
+        (sorted (owner, ttl, class, type, rdata) tuples, one SOA).
+
+        A TCP connection that reaches the server while it swaps in the
+        zone it just transferred can be reset (NSD hands its sockets to
+        new processes on each reload): that, and only that, is retried,
+        a few times. A refused or failed transfer is never retried."""
+        for attempt in range(4):
+            try:
+                return axfr(self.port, zone, addr=self.addr)
+            except DigError as e:
+                if attempt == 3 or "connection reset" not in str(e):
+                    raise
+                time.sleep(0.3)
 
     def query(self, name, rtype="A", tcp=False):
         """Answer-section records for name/type (no recursion), normalized."""
