@@ -7,7 +7,7 @@
 set -eu
 
 PKGS="build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev
-libsqlite3-dev libldns-dev libidn2-dev libssl-dev curl jq bind9-dnsutils"
+libsqlite3-dev libldns-dev libidn2-dev libssl-dev curl jq bind9-dnsutils publicsuffix"
 if [ "${1:-}" = "--test" ]; then
 	PKGS="$PKGS libcmocka-dev python3 sqlite3 bind9 nsd
 clang libclang-rt-dev"
