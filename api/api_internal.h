@@ -13,6 +13,7 @@
 #include "axfrd/config.h"
 #include "axfrd/error.h"
 #include "axfrd/metrics.h"
+#include "axfrd/psl.h"
 #include "db/db.h"
 #include "db/db_account.h"
 
@@ -23,6 +24,7 @@ typedef struct api_ctx {
 	db *d;
 	const config *cfg;
 	budget *budget;       /* outbound-rate-per-account (shared, thread-safe) */
+	const psl_list *psl;  /* public suffixes, which no zone may be */
 	void (*on_change)(void *arg, const char *zone);
 	void *change_arg;
 } api_ctx;
@@ -188,6 +190,8 @@ void h_zone_get(api_req *rq, api_resp *rs);
 void h_zone_update(api_req *rq, api_resp *rs);
 void h_zone_delete(api_req *rq, api_resp *rs);
 void h_zone_serial(api_req *rq, api_resp *rs);
+void h_zone_move(api_req *rq, api_resp *rs);
+void h_zone_events(api_req *rq, api_resp *rs);
 void h_record_list(api_req *rq, api_resp *rs);
 void h_record_create(api_req *rq, api_resp *rs);
 void h_record_batch(api_req *rq, api_resp *rs);

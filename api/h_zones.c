@@ -7,8 +7,9 @@
 #include "api_zone.h"
 #include "axfrd/edit.h"
 #include "axfrd/log.h"
+#include "axfrd/owner.h"
+#include "axfrd/psl.h"
 #include "axfrd/rr.h"
-#include "db/db_secondary.h"
 #include "db/db_secondary.h"
 #include "db/db_zone.h"
 
@@ -124,8 +125,8 @@ static bool soa_number(json_t *soa, const char *key, uint32_t *out,
 /* The members of a zone: what a create and a PATCH read, and the
  * read-only ones GET shows (accepted unchanged). */
 static const char *const create_known[] = {"name", "serial_policy", "ttl",
-	"name_servers", "soa", "dnssec", NULL};
-static const char *const create_ro[] = {"id", "account_id", "serial",
+	"name_servers", "soa", "dnssec", "override", "account_id", NULL};
+static const char *const create_ro[] = {"id", "serial",
 	"created_at", "updated_at", "serial_change", NULL};
 static const char *const patch_known[] = {"serial_policy", "soa", "dnssec", NULL};
 static const char *const patch_ro[] = {"id", "name", "account_id", "serial",
@@ -133,6 +134,8 @@ static const char *const patch_ro[] = {"id", "name", "account_id", "serial",
 static const char *const soa_known[] = {"mname", "rname", "ttl", "refresh",
 	"retry", "expire", "minimum", NULL};
 static const char *const serial_known[] = {"serial", NULL};
+static const char *const move_known[] = {"account_id", NULL};
+static const api_members_spec move_members = {move_known, NULL, NULL};
 static const api_members_spec create_members = {create_known, create_ro, NULL};
 static const api_members_spec patch_members = {patch_known, patch_ro, NULL};
 static const api_members_spec soa_members = {soa_known, NULL, NULL};
@@ -285,6 +288,88 @@ static int default_soa(const config *cfg, char *const *ns, zf_soa *soa)
 	return rc;
 }
 
+/* A zone must be a registered domain: neither a TLD (any single label,
+ * listed or not) nor a public suffix (co.uk, *.ck but www.ck), which the
+ * public registers domains under and no tenant may answer for. */
+static bool not_public_suffix(api_req *rq, const char *name, api_resp *rs)
+{
+	const char *tld = strrchr(name, '.');
+
+	if (!psl_is_public_suffix(rq->ctx->psl, name))
+		return true;
+	if (tld == NULL)
+		api_error(rs, 422, "invalid_field", "name", "name: %s is a top-level "
+			  "domain; a zone is a domain registered under one, such as "
+			  "example.%s", name, name);
+	else
+		api_error(rs, 422, "invalid_field", "name", "name: %s is a public "
+			  "suffix (the public registers domains under it, see "
+			  "publicsuffix.org); a zone is a domain registered under one, "
+			  "such as example.%s", name, name);
+	return false;
+}
+
+/* The create's ownership members, the operator's alone: "override"
+ * (create over other accounts' zones) and "account_id" (for whom). */
+static bool owner_members(api_req *rq, json_t *body, bool *override,
+			  int64_t *account, api_resp *rs)
+{
+	long long acct = rq->account.id;
+
+	*override = false;
+	if (!api_opt_bool(body, "override", override, rs) ||
+	    !api_opt_int(body, "account_id", &acct, rs))
+		return false;
+	if (!rq->account.is_admin && (*override || acct != rq->account.id)) {
+		api_error(rs, 403, "forbidden", *override ? "override" : "account_id",
+			  "%s: only the operator (the admin token) may %s",
+			  *override ? "override" : "account_id", *override ?
+			  "create a zone over other accounts' zones" :
+			  "create a zone for another account");
+		return false;
+	}
+	if (acct != rq->account.id) {
+		db_account a;
+		int rc = acct > 0 ? db_account_get(rq->ctx->d, acct, &a) : AX_ENOTFOUND;
+		if (rc == AX_ENOTFOUND) {
+			api_error(rs, 422, "invalid_field", "account_id",
+				  "account_id: there is no account %lld", acct);
+			return false;
+		}
+		if (rc != AX_OK) {
+			api_error_ax(rs, rc, NULL);
+			return false;
+		}
+	}
+	*account = acct;
+	return true;
+}
+
+/* What a move or an override create did, as members of the answer. */
+static void owner_json(json_t *j, const owner_result *res)
+{
+	json_t *moved = json_array();
+
+	for (size_t i = 0; i < res->nmoved; i++)
+		json_array_append_new(moved, json_pack("{s:s, s:I, s:b}", "name",
+			res->moved[i].name, "from_account_id",
+			(json_int_t)res->moved[i].from_account, "secondary_dns_cleared",
+			res->moved[i].secondary_cleared));
+	json_object_set_new(j, "moved_zones", moved);
+	json_object_set_new(j, "enclosing_zone", res->enclosing.name == NULL ?
+		json_null() : json_pack("{s:s, s:I}", "name", res->enclosing.name,
+					"account_id",
+					(json_int_t)res->enclosing.account_id));
+}
+
+/* Tells the DNS side of every zone that changed owner (their transfer
+ * ACLs and NOTIFY targets are gone). */
+static void moved_changed(api_req *rq, const owner_result *res)
+{
+	for (size_t i = 0; i < res->nmoved; i++)
+		api_zone_changed(rq, res->moved[i].name);
+}
+
 void h_zone_create(api_req *rq, api_resp *rs)
 {
 	const config *cfg = rq->ctx->cfg;
@@ -294,18 +379,25 @@ void h_zone_create(api_req *rq, api_resp *rs)
 	char **ns = NULL;
 	size_t nns = 0;
 	db_zone z = {0};
+	owner_result res = {0};
+	bool override = false;
+	int64_t account = 0;
 	ax_errinfo ei;
+	json_t *j;
 	int rc;
 
 	ax_errinfo_clear(&ei);
 	if (body == NULL || !api_members_ok(body, &create_members, NULL, rs) ||
 	    !api_req_string(body, "name", &name, rs) ||
-	    !api_opt_bool(body, "dnssec", &z.dnssec, rs))
+	    !api_opt_bool(body, "dnssec", &z.dnssec, rs) ||
+	    !owner_members(rq, body, &override, &account, rs))
 		goto cleanup;
 	if ((rc = rr_zone_name_normalize(name, "name", &z.name, &ei)) != AX_OK) {
 		api_error_ax(rs, rc, &ei);
 		goto cleanup;
 	}
+	if (!not_public_suffix(rq, z.name, rs))
+		goto cleanup;
 	serial_policy_parse(cfg->serial_policy, &z.policy);
 	if (!policy_from_json(body, &z.policy, rs) ||
 	    !api_opt_int(body, "ttl", &ttl, rs) ||
@@ -318,19 +410,125 @@ void h_zone_create(api_req *rq, api_resp *rs)
 	}
 	if (!soa_from_json(body, &z.soa, rs))
 		goto cleanup;
-	z.account_id = rq->account.id;
+	z.account_id = account;
 	z.soa.serial = serial_initial(z.policy, rq->now);
 	z.created_at = z.updated_at = rq->now;
-	if ((rc = edit_create_zone(rq->ctx->d, &z, ns, nns, (uint32_t)ttl, &ei)) != AX_OK) {
+	if ((rc = owner_create_zone(rq->ctx->d, &z, ns, nns, (uint32_t)ttl, override,
+				    rq->account.id, &res, &ei)) != AX_OK) {
 		api_error_ax(rs, rc, &ei);
 		goto cleanup;
 	}
 	api_zone_changed(rq, z.name);
-	api_json(rs, 201, api_zone_json(&z));
+	moved_changed(rq, &res);
+	j = api_zone_json(&z);
+	if (j != NULL && override)
+		owner_json(j, &res);
+	api_json(rs, 201, j);
 cleanup:
+	owner_result_clear(&res);
 	free_strv(ns, nns);
 	db_zone_clear(&z);
 	json_decref(body);
+}
+
+void h_zone_move(api_req *rq, api_resp *rs)
+{
+	json_t *body = api_body_object(rq, rs), *v, *j;
+	owner_result res = {0};
+	char *name = NULL;
+	db_zone z = {0};
+	ax_errinfo ei;
+	int rc;
+
+	ax_errinfo_clear(&ei);
+	if (body == NULL || !api_members_ok(body, &move_members, NULL, rs) ||
+	    !api_zone_name(rq, rs, &name))
+		goto cleanup;
+	v = json_object_get(body, "account_id");
+	if (!json_is_integer(v) || json_integer_value(v) <= 0) {
+		api_error(rs, 422, "invalid_field", "account_id", "account_id: the id "
+			  "of the account to move the zone to is required");
+		goto cleanup;
+	}
+	rc = owner_move_zone(rq->ctx->d, name, json_integer_value(v), rq->account.id,
+			     rq->now, &res, &ei);
+	if (rc == AX_OK)
+		rc = db_zone_get(rq->ctx->d, -1, name, &z);
+	if (rc != AX_OK) {
+		api_error_ax(rs, rc, &ei);
+		goto cleanup;
+	}
+	moved_changed(rq, &res);
+	if ((j = api_zone_json(&z)) != NULL)
+		owner_json(j, &res);
+	api_json(rs, 200, j);
+cleanup:
+	owner_result_clear(&res);
+	db_zone_clear(&z);
+	free(name);
+	json_decref(body);
+}
+
+static json_t *zone_event_json(api_req *rq, const db_zone_event *ev)
+{
+	bool admin = rq->account.is_admin;
+	json_t *moved = json_array(), *j;
+
+	for (size_t i = 0; i < ev->moved_zones.n; i++)
+		json_array_append_new(moved, json_string(ev->moved_zones.v[i]));
+	/* A tenant sees its own zone's history, not who else held it or
+	 * which of another tenant's zones is around it. */
+	j = json_pack("{s:I, s:o, s:o, s:s, s:o, s:o, s:b, s:o, s:o, s:o}",
+		"id", (json_int_t)ev->id, "time", api_time(ev->created_at),
+		"account_id", ev->account_id ? json_integer(ev->account_id) : json_null(),
+		"action", ev->action,
+		"from_account_id", ev->from_account_id &&
+			(admin || ev->from_account_id == rq->account.id) ?
+			json_integer(ev->from_account_id) : json_null(),
+		"to_account_id", ev->to_account_id ? json_integer(ev->to_account_id) :
+			json_null(),
+		"secondary_dns_cleared", ev->secondary_dns_cleared,
+		"cause", ev->cause ? json_string(ev->cause) : json_null(),
+		"moved_zones", moved,
+		"enclosing_zone", ev->enclosing_zone && admin ?
+			json_pack("{s:s, s:o}", "name", ev->enclosing_zone, "account_id",
+				  ev->enclosing_account_id ?
+				  json_integer(ev->enclosing_account_id) : json_null()) :
+			json_null());
+	return j;
+}
+
+void h_zone_events(api_req *rq, api_resp *rs)
+{
+	int64_t page, per_page, total;
+	db_zone_event *ev = NULL;
+	char *name = NULL;
+	size_t n = 0;
+	db_zone z = {0};
+	json_t *data;
+	int rc;
+
+	if (!api_page(rq, rs, &page, &per_page) || !api_zone_name(rq, rs, &name))
+		return;
+	/* The operator reads any zone's history, a tenant its own. */
+	rc = db_zone_get(rq->ctx->d, rq->account.is_admin ? -1 : rq->account.id,
+			 name, &z);
+	if (rc == AX_OK)
+		rc = db_zone_event_list(rq->ctx->d, z.id, (page - 1) * per_page,
+					per_page, &ev, &n, &total);
+	if (rc == AX_ENOTFOUND)
+		api_error(rs, 404, "not_found", NULL, "no such zone: %s", rq->params[0]);
+	else if (rc != AX_OK)
+		api_error_ax(rs, rc, NULL);
+	db_zone_clear(&z);
+	free(name);
+	if (rc != AX_OK)
+		return;
+	data = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(data, zone_event_json(rq, &ev[i]));
+	db_zone_event_array_free(ev, n);
+	api_json(rs, 200, api_paginated(data, page, per_page, total));
 }
 
 void h_zone_list(api_req *rq, api_resp *rs)

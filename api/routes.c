@@ -18,6 +18,8 @@ const api_route api_routes[] = {
 	{"PATCH", "/v1/zones/{zone}", h_zone_update, AUTH_ACCOUNT, BODY_JSON},
 	{"DELETE", "/v1/zones/{zone}", h_zone_delete, AUTH_ACCOUNT, BODY_NONE},
 	{"PUT", "/v1/zones/{zone}/serial", h_zone_serial, AUTH_ACCOUNT, BODY_JSON},
+	{"POST", "/v1/zones/{zone}/move", h_zone_move, AUTH_ADMIN, BODY_JSON},
+	{"GET", "/v1/zones/{zone}/events", h_zone_events, AUTH_ACCOUNT, BODY_NONE},
 	{"GET", "/v1/zones/{zone}/records", h_record_list, AUTH_ACCOUNT, BODY_NONE},
 	{"POST", "/v1/zones/{zone}/records", h_record_create, AUTH_ACCOUNT, BODY_JSON},
 	{"POST", "/v1/zones/{zone}/records/batch", h_record_batch, AUTH_ACCOUNT,

@@ -506,8 +506,9 @@ static int listen_socket(const config *cfg, uint16_t *port)
 	return fd;
 }
 
-int api_start(const config *cfg, db *d, budget *bud, api_change_fn on_change,
-	      void *arg, api_server **out, uint16_t *port, ax_errinfo *ei)
+int api_start(const config *cfg, const psl_list *psl, db *d, budget *bud,
+	      api_change_fn on_change, void *arg, api_server **out, uint16_t *port,
+	      ax_errinfo *ei)
 {
 	api_server *srv;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
@@ -520,6 +521,7 @@ int api_start(const config *cfg, db *d, budget *bud, api_change_fn on_change,
 	srv->ctx.d = d;
 	srv->ctx.cfg = cfg;
 	srv->ctx.budget = bud;
+	srv->ctx.psl = psl;
 	srv->ctx.on_change = on_change;
 	srv->ctx.change_arg = arg;
 	if ((lfd = listen_socket(cfg, port)) < 0) {

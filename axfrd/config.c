@@ -301,6 +301,10 @@ static const opt_def opts[] = {
 	 "names one) and the parent zone's servers on", NULL},
 	{"check-timeout", OPT_INT, O(check_timeout), 100, 10000, "1500",
 	 "milliseconds each step of a sync check waits for answers", NULL},
+	{"public-suffix-list", OPT_STR, O(public_suffix_list), 0, 0,
+	 "/usr/share/publicsuffix/public_suffix_list.dat",
+	 "the Public Suffix List (Debian's publicsuffix package), read at start; "
+	 "zones that are a public suffix are refused", check_nonempty},
 	{"rrl-rate", OPT_INT, O(rrl_rate), 0, 1000000, "200",
 	 "UDP responses per second to one client prefix (response-rate limiting; "
 	 "0 turns it off; TCP is never limited)", NULL},

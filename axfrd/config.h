@@ -62,6 +62,7 @@ typedef struct config {
 					* by config_defaults and config_set) */
 	int64_t check_port;            /* port of secondaries and parents in checks */
 	int64_t check_timeout;         /* ms a sync check waits per step */
+	char *public_suffix_list;      /* path of the Public Suffix List */
 	int64_t rrl_rate;              /* UDP responses/s per client prefix; 0 = off */
 	int64_t rrl_slip;              /* every n-th limited response is TC=1 */
 	int64_t rrl_ipv4_prefix;       /* bits of an IPv4 client that form its prefix */

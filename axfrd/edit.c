@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "db/db_record.h"
+#include "db/db_secondary.h"
 #include "log.h"
 #include "rrlist.h"
 #include "serial.h"
@@ -584,16 +585,38 @@ cleanup:
 	return rc;
 }
 
-int edit_create_zone(db *d, db_zone *z, char *const *ns, size_t nns,
-		     uint32_t ns_ttl, ax_errinfo *ei)
+/* The 409 of a name that another account's zone stands in the way of. The
+ * other zone is not named: the conflict implies that it exists, nothing
+ * more is another tenant's to tell. */
+static int overlap_error(const db_zone *z, const db_zone_ref *first,
+			 ax_errinfo *ei)
+{
+	return ax_fail(ei, AX_ECONFLICT, "name", "%s overlaps a zone of another "
+		       "account (%s): one account cannot answer for another "
+		       "account's names. If the domain is yours, ask the operator "
+		       "to move the zone to your account", z->name,
+		       first->relation == DB_ENCLOSES ? "it is inside that zone" :
+		       "that zone is inside it");
+}
+
+int edit_claim_zone(db *d, db_zone *z, char *const *ns, size_t nns,
+		    uint32_t ns_ttl, bool override, db_zone_ref **over,
+		    size_t *nover, ax_errinfo *ei)
 {
 	int rc;
 
+	*over = NULL;
+	*nover = 0;
+	/* db_begin is BEGIN IMMEDIATE: the check and the insert happen under
+	 * the write lock, so two creates of overlapping names from two
+	 * connections cannot both pass the check. */
 	if ((rc = db_begin(d)) != AX_OK)
 		return rc;
-	rc = db_zone_insert(d, z);
+	rc = db_zone_claim(d, z, override, over, nover);
 	if (rc == AX_EEXIST)
 		ax_fail(ei, rc, "name", "zone %s already exists", z->name);
+	else if (rc == AX_ECONFLICT)
+		overlap_error(z, &(*over)[0], ei);
 	for (size_t i = 0; i < nns && rc == AX_OK; i++) {
 		rr_record r = {0, (char *)"", (char *)"NS", ns_ttl, ns[i]};
 		uint8_t rdata[WIRE_NAME_MAX];
@@ -612,4 +635,48 @@ int edit_create_zone(db *d, db_zone *z, char *const *ns, size_t nns,
 	}
 	log_info("edit", "zone %s created, serial %u", z->name, z->soa.serial);
 	return AX_OK;
+}
+
+int edit_create_zone(db *d, db_zone *z, char *const *ns, size_t nns,
+		     uint32_t ns_ttl, ax_errinfo *ei)
+{
+	db_zone_ref *over;
+	size_t nover;
+	int rc = edit_claim_zone(d, z, ns, nns, ns_ttl, false, &over, &nover, ei);
+
+	db_zone_ref_array_free(over, nover);
+	return rc;
+}
+
+int edit_set_account(edit *e, int64_t account_id)
+{
+	int rc = db_zone_set_account(e->d, e->zone.id, account_id, e->now);
+
+	if (rc == AX_OK)
+		e->zone.account_id = account_id;
+	return rc;
+}
+
+int edit_forget_secondaries(edit *e, bool *had, ax_errinfo *ei)
+{
+	rr_record *managed = NULL;
+	size_t n = 0;
+	bool saved = e->managed_ok;
+	int rc;
+
+	*had = false;
+	if ((rc = db_record_managed_list(e->d, e->zone.id, &managed, &n)) != AX_OK)
+		return rc;
+	e->managed_ok = true;
+	for (size_t i = 0; i < n && rc == AX_OK; i++)
+		rc = edit_delete(e, managed[i].id, NULL, ei);
+	e->managed_ok = saved;
+	rr_record_array_free(managed, n);
+	if (rc == AX_OK)
+		rc = db_secondary_forget(e->d, e->zone.id, had);
+	/* The transfer ACL and the NOTIFY targets changed: secondaries hear
+	 * of it by a new serial, as after DELETE secondary_dns. */
+	if (rc == AX_OK && (*had || n > 0))
+		e->bump = true;
+	return rc;
 }

@@ -106,4 +106,28 @@ void edit_free(edit *e);
 int edit_create_zone(db *d, db_zone *z, char *const *ns, size_t nns,
 		     uint32_t ns_ttl, ax_errinfo *ei);
 
+/*
+ * Like edit_create_zone, with the ownership check (db_zone_claim) in the
+ * same transaction: a zone of another account that encloses z's name, or
+ * is inside it, is AX_ECONFLICT (with a message that does not name it),
+ * unless override. The zones in the way are returned in *over either way
+ * (free with db_zone_ref_array_free). Inside a db_batch, the transaction
+ * is a savepoint of the batch's.
+ */
+int edit_claim_zone(db *d, db_zone *z, char *const *ns, size_t nns,
+		    uint32_t ns_ttl, bool override, db_zone_ref **over,
+		    size_t *nover, ax_errinfo *ei);
+
+/* Gives the edited zone to account_id (it does not change the export). */
+int edit_set_account(edit *e, int64_t account_id);
+
+/*
+ * Clears the zone's secondary DNS, for a zone that changes owner: removes
+ * the apex NS records its configuration manages (journaled), then the
+ * configuration, its events, the NOTIFY state and the transfer log
+ * (db_secondary_forget), and makes the commit bump the serial when
+ * anything was there. *had says whether there was a configuration.
+ */
+int edit_forget_secondaries(edit *e, bool *had, ax_errinfo *ei);
+
 #endif

@@ -15,6 +15,7 @@
 #include "db/db.h"
 #include "dns.h"
 #include "log.h"
+#include "psl.h"
 #include "token.h"
 
 #define EXIT_USAGE 2
@@ -160,6 +161,7 @@ int main(int argc, char **argv)
 	uint16_t dns_port;
 	db *d = NULL;
 	char generated[TOKEN_LEN + 1] = "";
+	psl_list *psl = NULL;
 	sigset_t set;
 	uint16_t port;
 	log_level lvl;
@@ -177,9 +179,19 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return EXIT_USAGE;
 	}
+	/* The public suffix list is read before anything is created, and
+	 * --check-config reads it too: the same file, the same message. */
+	if ((rc = psl_load(cfg.public_suffix_list, &psl, &ei)) != AX_OK) {
+		fprintf(stderr, "axfrd: %s\n", ei.msg[0] ? ei.msg : ax_strerror(rc));
+		config_free(&cfg);
+		return EXIT_USAGE;
+	}
 	if (check_only) {
 		config_print_outbound(&cfg);
+		printf("public suffix list: %zu rules from %s\n", psl_rules(psl),
+		       cfg.public_suffix_list);
 		printf("configuration ok\n");
+		psl_free(psl);
 		config_free(&cfg);
 		return 0;
 	}
@@ -199,7 +211,7 @@ int main(int argc, char **argv)
 	if ((rc = open_store(&cfg, &d, generated, &ei)) != AX_OK ||
 	    (bud = budget_new((uint64_t)cfg.outbound_rate_per_account, NULL, NULL)) == NULL ||
 	    (rc = dns_start(&cfg, bud, &dns, &dns_port, &ei)) != AX_OK ||
-	    (rc = api_start(&cfg, d, bud, dns_zone_changed, dns, &api, &port,
+	    (rc = api_start(&cfg, psl, d, bud, dns_zone_changed, dns, &api, &port,
 			    &ei)) != AX_OK) {
 		if (rc == AX_OK)
 			rc = AX_ENOMEM;
@@ -211,10 +223,13 @@ int main(int argc, char **argv)
 			db_close(d);
 		dns_free(dns);
 		budget_free(bud);
+		psl_free(psl);
 		config_free(&cfg);
 		return 1;
 	}
 	log_info("main", "store %s, schema version %d", cfg.db, db_schema_version());
+	log_info("main", "public suffix list %s: %zu rules", cfg.public_suffix_list,
+		 psl_rules(psl));
 	log_listening("dns", "dns", &cfg.dns_listen, dns_port);
 	dns_log_listeners(dns);
 	log_listening("api", "http", &cfg.api_listen, port);
@@ -224,6 +239,7 @@ int main(int argc, char **argv)
 	api_stop(api);  /* finishes the request in progress, closes the store */
 	dns_free(dns);
 	budget_free(bud);
+	psl_free(psl);
 	config_free(&cfg);
 	log_info("main", "stopped");
 	return 0;

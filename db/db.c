@@ -217,6 +217,16 @@ int db_batch_end(db *d)
 	return rc;
 }
 
+void db_batch_abort(db *d)
+{
+	if (!d->batch)
+		return;
+	d->batch = false;
+	d->nest = 0;
+	if (!sqlite3_get_autocommit(d->conn))
+		db_exec(d, "ROLLBACK");
+}
+
 int db_integrity_check(db *d)
 {
 	sqlite3_stmt *st;

@@ -53,6 +53,9 @@ void db_rollback(db *d);
  * commits them all with one sync. */
 int db_batch_begin(db *d);
 int db_batch_end(db *d);
+/* Rolls the whole batch back, every unit in it included (a change of
+ * many zones that must happen all or not at all). */
+void db_batch_abort(db *d);
 
 /* Runs PRAGMA integrity_check; AX_OK when it answers "ok". */
 int db_integrity_check(db *d);

@@ -231,6 +231,36 @@ int db_secondary_delete(db *d, int64_t zone_id)
 	return sqlite3_changes(d->conn) > 0 ? AX_OK : AX_ENOTFOUND;
 }
 
+/* Runs "DELETE ... WHERE zone_id = ?" (sql: a string literal). */
+static int delete_of_zone(db *d, const char *sql, int64_t zone_id)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = db_prepare(d, sql, &st)) != AX_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, zone_id);
+	return db_exec_stmt(d, st);
+}
+
+int db_secondary_forget(db *d, int64_t zone_id, bool *had)
+{
+	int rc = db_secondary_delete(d, zone_id);
+
+	*had = rc == AX_OK;
+	if (rc == AX_ENOTFOUND)
+		rc = AX_OK;
+	if (rc == AX_OK)
+		rc = delete_of_zone(d, "DELETE FROM secondary_dns_events WHERE zone_id = ?",
+				    zone_id);
+	if (rc == AX_OK)
+		rc = delete_of_zone(d, "DELETE FROM notify_state WHERE zone_id = ?",
+				    zone_id);
+	if (rc == AX_OK)
+		rc = delete_of_zone(d, "DELETE FROM xfr_log WHERE zone_id = ?", zone_id);
+	return rc;
+}
+
 int db_secondary_exists(db *d, int64_t zone_id, bool *exists)
 {
 	sqlite3_stmt *st;

@@ -65,6 +65,15 @@ int db_secondary_put(db *d, const db_secondary *s);
 /* Deletes the configuration of zone_id; AX_ENOTFOUND when there is none. */
 int db_secondary_delete(db *d, int64_t zone_id);
 
+/*
+ * Forgets every trace of zone_id's secondaries, for a zone that changes
+ * owner: the configuration (its allowed_ips, NOTIFY targets and the key
+ * of the old owner's account), its events, the NOTIFY state and the
+ * transfer log. *had says whether there was a configuration. The apex NS
+ * records it managed are the caller's to remove first (with the journal).
+ */
+int db_secondary_forget(db *d, int64_t zone_id, bool *had);
+
 /* Whether zone_id has a configuration. */
 int db_secondary_exists(db *d, int64_t zone_id, bool *exists);
 

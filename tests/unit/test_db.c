@@ -1,6 +1,7 @@
 /* test_db.c -- unit tests of the store (db.c, db_account.c, db_zone.c,
  * db_record.c): opening and migrating, accounts and tokens, zones, records
- * and the journal. */
+ * and the journal, who owns which names (db_zone_overlaps, db_zone_claim)
+ * and two connections racing for overlapping names. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,6 +10,7 @@
 
 #include <errno.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1137,14 +1139,17 @@ static void test_upgrade_from_9_keeps_ids(void **state)
 	assert_int_equal(db_open(path, &all, &d, &ei), AX_OK);
 	assert_int_equal(db_user_version(d), db_schema_version());
 	assert_int_equal(db_integrity_check(d), AX_OK);
+	/* (later migrations' own tables aside) */
 	idx_after = sql_text(path, "SELECT group_concat(name || ':' || tbl_name) FROM "
 			     "(SELECT name, tbl_name FROM sqlite_master WHERE "
-			     "type = 'index' ORDER BY name)");
+			     "type = 'index' AND name NOT IN ('zone_events_zone', "
+			     "'zones_name_rev') ORDER BY name)");
 	assert_non_null(idx_before);
 	assert_non_null(idx_after);
 	assert_string_equal(idx_before, idx_after);
 	assert_int_equal(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE "
-				 "type = 'table' AND sql LIKE '%AUTOINCREMENT%'"), 10);
+				 "type = 'table' AND sql LIKE '%AUTOINCREMENT%' AND "
+				 "name != 'zone_events'"), 10);
 	assert_int_equal(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE "
 				 "name LIKE '%_new'"), 0);
 	/* every row and id is there */
@@ -1152,6 +1157,9 @@ static void test_upgrade_from_9_keeps_ids(void **state)
 				 "name = 'old.test' AND serial_target = 9 AND "
 				 "export_digest = 'dg' AND soa_minimum = 5"), 1);
 	assert_int_equal(sql_int(path, "SELECT count(*) FROM records"), 2);
+	/* migration 011 filled in the reversed name */
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM zones WHERE id = 7 AND "
+				 "name_rev = 'tset.dlo'"), 1);
 	assert_int_equal(sql_int(path, "SELECT count(*) FROM records WHERE id = 3 AND "
 				 "rdata = x'c0000203'"), 1);
 	assert_int_equal(sql_int(path, "SELECT count(*) FROM records WHERE id = 9 AND "
@@ -1186,6 +1194,272 @@ static void test_upgrade_from_9_keeps_ids(void **state)
 	free(path);
 }
 
+/* ---- who owns which names ---------------------------------------------- */
+
+/* db_zone_overlaps for account on name: the names it returns, joined by
+ * spaces, each prefixed with '>' (encloses name) or '<' (inside it). */
+static char *overlaps(db *d, int64_t account, const char *name)
+{
+	db_zone_ref *refs;
+	size_t n;
+	char *out = calloc(1, 4096);
+
+	assert_non_null(out);
+	assert_int_equal(db_zone_overlaps(d, account, name, &refs, &n), AX_OK);
+	for (size_t i = 0; i < n; i++)
+		snprintf(out + strlen(out), 4096 - strlen(out), "%s%c%s", i ? " " : "",
+			 refs[i].relation == DB_ENCLOSES ? '>' : '<', refs[i].name);
+	db_zone_ref_array_free(refs, n);
+	return out;
+}
+
+#define assert_overlaps(d, acct, name, want) do { \
+	char *got_ = overlaps(d, acct, name); \
+	assert_string_equal(got_, want); \
+	free(got_); \
+} while (0)
+
+static void test_zone_overlaps(void **state)
+{
+	db *d = open_mem();
+	int64_t alice, bob;
+
+	(void)state;
+	alice = new_account(d, "alice");
+	bob = new_account(d, "bob");
+	new_zone(d, alice, "brand.test");
+	/* inside another account's zone, at any depth */
+	assert_overlaps(d, bob, "www.brand.test", ">brand.test");
+	assert_overlaps(d, bob, "a.b.www.brand.test", ">brand.test");
+	/* one's own: delegating to oneself */
+	assert_overlaps(d, alice, "www.brand.test", "");
+	/* label boundaries */
+	assert_overlaps(d, bob, "notbrand.test", "");
+	assert_overlaps(d, bob, "brand.test2", "");
+	assert_overlaps(d, bob, "rand.test", "");
+	/* the name itself is the UNIQUE name's business */
+	assert_overlaps(d, bob, "brand.test", "");
+
+	/* around another account's zone */
+	new_zone(d, bob, "secret.brand2.test");
+	new_zone(d, bob, "deeper.secret.brand2.test");
+	assert_overlaps(d, alice, "brand2.test",
+			"<secret.brand2.test <deeper.secret.brand2.test");
+	assert_overlaps(d, bob, "brand2.test", "");
+	/* '_' is no wildcard: x_y.test does not enclose www.xay.test */
+	new_zone(d, bob, "www.xay.test");
+	assert_overlaps(d, alice, "x_y.test", "");
+	assert_overlaps(d, alice, "xay.test", "<www.xay.test");
+
+	/* the closest enclosing zone decides: bob's zone inside alice's
+	 * (placed there by the operator) is bob's to delegate under */
+	new_zone(d, alice, "uni.test");
+	new_zone(d, bob, "cs.uni.test");
+	assert_overlaps(d, bob, "lab.cs.uni.test", "");
+	assert_overlaps(d, alice, "lab.cs.uni.test", ">cs.uni.test");
+	/* and zones inside one's own zones under the name do not count */
+	assert_overlaps(d, alice, "all.uni.test", "");
+	new_zone(d, alice, "in.p.test");
+	new_zone(d, bob, "deep.in.p.test");
+	assert_overlaps(d, alice, "p.test", "");
+	assert_overlaps(d, bob, "p.test", "<in.p.test");
+	db_close(d);
+}
+
+static void test_zone_claim(void **state)
+{
+	db *d = open_mem();
+	int64_t alice, bob;
+	db_zone_ref *over;
+	size_t nover;
+	db_zone z, got;
+
+	(void)state;
+	alice = new_account(d, "alice");
+	bob = new_account(d, "bob");
+	new_zone(d, alice, "brand.test");
+
+	/* outside a write transaction the check would not hold: refused */
+	mkzone(&z, bob, "other.test", 1);
+	assert_int_equal(db_zone_claim(d, &z, false, &over, &nover), AX_EINVAL);
+	assert_int_equal(db_begin_read(d), AX_OK);
+	assert_int_equal(db_zone_claim(d, &z, false, &over, &nover), AX_EINVAL);
+	db_rollback(d);
+	assert_int_equal(db_zone_get(d, -1, "other.test", &got), AX_ENOTFOUND);
+	db_zone_clear(&z);
+
+	/* another account's zone in the way: nothing is inserted */
+	mkzone(&z, bob, "www.brand.test", 1);
+	assert_int_equal(db_begin(d), AX_OK);
+	assert_int_equal(db_zone_claim(d, &z, false, &over, &nover), AX_ECONFLICT);
+	assert_int_equal(nover, 1);
+	assert_string_equal(over[0].name, "brand.test");
+	assert_int_equal(over[0].account_id, alice);
+	assert_int_equal(over[0].relation, DB_ENCLOSES);
+	db_zone_ref_array_free(over, nover);
+	assert_int_equal(db_commit(d), AX_OK);
+	assert_int_equal(db_zone_get(d, -1, "www.brand.test", &got), AX_ENOTFOUND);
+
+	/* override: inserted, and what was in the way is reported */
+	assert_int_equal(db_begin(d), AX_OK);
+	assert_int_equal(db_zone_claim(d, &z, true, &over, &nover), AX_OK);
+	assert_int_equal(nover, 1);
+	db_zone_ref_array_free(over, nover);
+	assert_int_equal(db_commit(d), AX_OK);
+	assert_int_equal(db_zone_get(d, bob, "www.brand.test", &got), AX_OK);
+	db_zone_clear(&got);
+	db_zone_clear(&z);
+
+	/* the name taken, by anyone */
+	mkzone(&z, alice, "brand.test", 1);
+	assert_int_equal(db_begin(d), AX_OK);
+	assert_int_equal(db_zone_claim(d, &z, true, &over, &nover), AX_EEXIST);
+	db_rollback(d);
+	db_zone_clear(&z);
+
+	/* the same account: a sub-zone of its own */
+	mkzone(&z, alice, "shop.brand.test", 1);
+	assert_int_equal(db_begin(d), AX_OK);
+	assert_int_equal(db_zone_claim(d, &z, false, &over, &nover), AX_OK);
+	assert_int_equal(nover, 0);
+	assert_null(over);
+	assert_int_equal(db_commit(d), AX_OK);
+	db_zone_clear(&z);
+
+	/* moving a zone, and its events */
+	int64_t zid = new_zone(d, bob, "moved.test");
+	assert_int_equal(db_zone_set_account(d, zid, alice, NOW + 5), AX_OK);
+	assert_int_equal(db_zone_get(d, alice, "moved.test", &got), AX_OK);
+	assert_int_equal(got.updated_at, NOW + 5);
+	db_zone_clear(&got);
+	assert_int_equal(db_zone_set_account(d, zid + 1000, alice, NOW), AX_ENOTFOUND);
+	db_zone_event ev = {0}, *list;
+	size_t n;
+	int64_t total;
+	ev.zone_id = zid;
+	ev.account_id = alice;
+	strcpy(ev.action, "move");
+	ev.from_account_id = bob;
+	ev.to_account_id = alice;
+	ev.secondary_dns_cleared = true;
+	ev.created_at = NOW + 5;
+	assert_int_equal(db_strv_push(&ev.moved_zones, "a.moved.test"), AX_OK);
+	assert_int_equal(db_zone_event_add(d, &ev), AX_OK);
+	db_strv_free(&ev.moved_zones);
+	ev.cause = (char *)"parent.test";
+	ev.secondary_dns_cleared = false;
+	assert_int_equal(db_zone_event_add(d, &ev), AX_OK);
+	assert_int_equal(db_zone_event_list(d, zid, 0, 10, &list, &n, &total), AX_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(total, 2);
+	assert_string_equal(list[0].cause, "parent.test");
+	assert_false(list[0].secondary_dns_cleared);
+	assert_int_equal(list[0].moved_zones.n, 0);
+	assert_null(list[1].cause);
+	assert_true(list[1].secondary_dns_cleared);
+	assert_int_equal(list[1].moved_zones.n, 1);
+	assert_string_equal(list[1].moved_zones.v[0], "a.moved.test");
+	assert_int_equal(list[1].from_account_id, bob);
+	assert_null(list[1].enclosing_zone);
+	db_zone_event_array_free(list, n);
+	/* they go with the zone */
+	assert_int_equal(db_zone_delete(d, zid), AX_OK);
+	assert_int_equal(db_zone_event_list(d, zid, 0, 10, &list, &n, &total), AX_OK);
+	assert_int_equal(total, 0);
+	db_zone_event_array_free(list, n);
+	db_close(d);
+}
+
+#define RACE_ROUNDS 200
+
+/* One of two connections racing for overlapping names, round by round. */
+typedef struct racer {
+	const char *path;
+	int64_t account;
+	bool child;                /* claims www.brandN.test, else brandN.test */
+	pthread_barrier_t *start;
+	int rc[RACE_ROUNDS];
+	char err[400];
+} racer;
+
+static void *race(void *arg)
+{
+	racer *r = arg;
+	db_options o = {.sync_full = false, .busy_timeout_ms = 10000};
+	ax_errinfo ei;
+	db *d = NULL;
+
+	if (db_open(r->path, &o, &d, &ei) != AX_OK) {
+		snprintf(r->err, sizeof(r->err), "db_open: %s", ei.msg);
+		for (int i = 0; i < RACE_ROUNDS; i++)
+			pthread_barrier_wait(r->start);
+		return NULL;
+	}
+	for (int i = 0; i < RACE_ROUNDS; i++) {
+		char name[64];
+		db_zone_ref *over = NULL;
+		size_t nover = 0;
+		db_zone z;
+
+		snprintf(name, sizeof(name), "%sbrand%d.test", r->child ? "www." : "", i);
+		mkzone(&z, r->account, name, 1);
+		pthread_barrier_wait(r->start);
+		r->rc[i] = db_begin(d);
+		if (r->rc[i] == AX_OK)
+			r->rc[i] = db_zone_claim(d, &z, false, &over, &nover);
+		if (r->rc[i] == AX_OK)
+			r->rc[i] = db_commit(d);
+		else
+			db_rollback(d);
+		db_zone_ref_array_free(over, nover);
+		db_zone_clear(&z);
+	}
+	db_close(d);
+	return NULL;
+}
+
+/* Two connections to one file claim brandN.test and www.brandN.test for
+ * two accounts at the same moment, many times: exactly one wins each
+ * round, the other gets AX_ECONFLICT. */
+static void test_zone_claim_race(void **state)
+{
+	char *path = path_in(*state, "race.db");
+	db_options o = opts(0);
+	pthread_barrier_t start;
+	pthread_t t[2];
+	racer r[2];
+	ax_errinfo ei;
+	db *d = NULL;
+	int64_t alice, bob;
+
+	assert_int_equal(db_open(path, &o, &d, &ei), AX_OK);
+	alice = new_account(d, "alice");
+	bob = new_account(d, "bob");
+	assert_int_equal(pthread_barrier_init(&start, NULL, 2), 0);
+	memset(r, 0, sizeof(r));
+	r[0] = (racer){.path = path, .account = alice, .child = false, .start = &start};
+	r[1] = (racer){.path = path, .account = bob, .child = true, .start = &start};
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, race, &r[i]), 0);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	pthread_barrier_destroy(&start);
+	assert_string_equal(r[0].err, "");
+	assert_string_equal(r[1].err, "");
+	int parent_won = 0;
+	for (int i = 0; i < RACE_ROUNDS; i++) {
+		int a = r[0].rc[i], b = r[1].rc[i];
+		if (!((a == AX_OK && b == AX_ECONFLICT) || (a == AX_ECONFLICT && b == AX_OK)))
+			fail_msg("round %d: brand%d.test -> %d, www.brand%d.test -> %d", i, i,
+				 a, i, b);
+		parent_won += a == AX_OK;
+	}
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM zones"), RACE_ROUNDS);
+	print_message("race: the parent won %d of %d rounds\n", parent_won, RACE_ROUNDS);
+	db_close(d);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1216,6 +1490,10 @@ int main(void)
 		cmocka_unit_test(test_journal),
 		cmocka_unit_test(test_transactions),
 		cmocka_unit_test_setup_teardown(test_batch, tmpdir_setup,
+						tmpdir_teardown),
+		cmocka_unit_test(test_zone_overlaps),
+		cmocka_unit_test(test_zone_claim),
+		cmocka_unit_test_setup_teardown(test_zone_claim_race, tmpdir_setup,
 						tmpdir_teardown),
 	};
 
