@@ -90,7 +90,15 @@ class TestUnknownMembers(MembersCase):
         ("PATCH", "/v1/name_server_sets/{set}"): ("/v1/name_server_sets/{set}",
                                                   {"name": "renamed"}, None),
         ("POST", "/v1/tsig_keys"): ("/v1/tsig_keys", {"name": "unknown.key"}, None),
+        # to the admin's own account (ADMIN_ID: filled in), so that a move
+        # that went through would change the tenant's zones
+        ("POST", "/v1/zones/{zone}/move"): ("/v1/zones/example.com/move",
+                                            {"account_id": "ADMIN_ID"}, "admin"),
     }
+
+    def admin_id(self):
+        return [a for a in self.d.get("/v1/accounts?per_page=100")[2]["data"]
+                if a["admin"]][0]["id"]
 
     def test_every_json_route_is_covered(self):
         self.assertEqual(set(self.BODIES), json_routes(),
@@ -107,6 +115,7 @@ class TestUnknownMembers(MembersCase):
             for (method, _), (path, body, who) in sorted(self.BODIES.items()):
                 path = path.format(rec=self.rec["id"], set=self.nsset["id"])
                 token = self.d.admin_token if who == "admin" else self.tok
+                body = {k: self.admin_id() if v == "ADMIN_ID" else v for k, v in body.items()}
                 for bad in ("serial_polcy", "Name", "ids", "\u00e9"):
                     b = dict(body)
                     b[bad] = 1
