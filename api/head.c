@@ -168,7 +168,7 @@ static api_head_verdict partial_line(const verdict *v, const char *l, size_t n,
 
 api_head_verdict api_head_check(const char *buf, size_t n, size_t max,
 				unsigned *status, const char **code,
-				const char **msg)
+				const char **msg, api_head_info *info)
 {
 	const verdict v = {status, code, msg};
 	body_fields bf = {false, false};
@@ -202,10 +202,16 @@ api_head_verdict api_head_check(const char *buf, size_t n, size_t max,
 				   "request head");
 		if (first)
 			r = request_line(&v, l, len);
-		else if (len == 0)
-			return bf.length && bf.chunked ?
-			       bad(&v, 400, "bad_request", "Content-Length and "
-				   "Transfer-Encoding together") : API_HEAD_OK;
+		else if (len == 0) {
+			if (bf.length && bf.chunked)
+				return bad(&v, 400, "bad_request", "Content-Length and "
+					   "Transfer-Encoding together");
+			if (info != NULL) {
+				info->len = (size_t)(nl - buf) + 1;
+				info->chunked = bf.chunked;
+			}
+			return API_HEAD_OK;
+		}
 		else
 			r = field_line(&v, l, len, &bf);
 		if (r != API_HEAD_MORE)

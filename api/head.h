@@ -4,6 +4,7 @@
 #ifndef AXFRD_API_HEAD_H
 #define AXFRD_API_HEAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The largest request head (request line, header fields, the empty line)
@@ -16,6 +17,12 @@ typedef enum api_head_verdict {
 	API_HEAD_BAD,  /* refuse: *status, *code and *msg say how */
 } api_head_verdict;
 
+/* What a complete, well-formed head says for its relay (front.c). */
+typedef struct api_head_info {
+	size_t len;            /* bytes of the head, with its empty line */
+	bool chunked;          /* Transfer-Encoding: chunked */
+} api_head_info;
+
 /*
  * Looks at the first n bytes received on a new connection (n may stop
  * anywhere). max is the most the caller will ever look at: a head not
@@ -24,10 +31,11 @@ typedef enum api_head_verdict {
  * version other than 1.0 and 1.1 (505), a Content-Length that is not one
  * decimal number (400) or is above 2^63 - 1 (413), a
  * Transfer-Encoding other than "chunked" or one next to a Content-Length
- * (400). Line ends may be CRLF or LF.
+ * (400). Line ends may be CRLF or LF. When OK, *info (unless NULL) says
+ * how long the head is and whether its body is chunked.
  */
 api_head_verdict api_head_check(const char *buf, size_t n, size_t max,
 				unsigned *status, const char **code,
-				const char **msg);
+				const char **msg, api_head_info *info);
 
 #endif

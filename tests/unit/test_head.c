@@ -20,7 +20,7 @@ static api_head_verdict check(const char *s, size_t n, unsigned *status,
 
 	*status = 0;
 	*code = NULL;
-	return api_head_check(s, n, API_HEAD_MAX, status, code, &msg);
+	return api_head_check(s, n, API_HEAD_MAX, status, code, &msg, NULL);
 }
 
 static void ok(const char *s)
@@ -123,12 +123,34 @@ static void test_too_long(void **state)
 	free(buf);
 }
 
+/* A good head's length and whether its body is chunked, for the relay. */
+static void test_info(void **state)
+{
+	static const char h1[] = "\r\nPUT /x HTTP/1.1\r\nHost: x\r\n"
+				 "transfer-encoding:  Chunked \r\n\r\n5\r\nabcde";
+	static const char h2[] = "GET /x HTTP/1.1\nX-TE: chunked\n\nbody";
+	api_head_info info = {99, true};
+	const char *code, *msg;
+	unsigned st;
+
+	(void)state;
+	assert_int_equal(api_head_check(h1, sizeof(h1) - 1, API_HEAD_MAX, &st, &code,
+					&msg, &info), API_HEAD_OK);
+	assert_int_equal(info.len, strstr(h1, "\r\n\r\n") + 4 - h1);
+	assert_true(info.chunked);
+	assert_int_equal(api_head_check(h2, sizeof(h2) - 1, API_HEAD_MAX, &st, &code,
+					&msg, &info), API_HEAD_OK);
+	assert_int_equal(info.len, strlen(h2) - 4);
+	assert_false(info.chunked);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_too_long),
+		cmocka_unit_test(test_info),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
