@@ -1,7 +1,8 @@
 /* front.h -- the API's accept loop in front of libmicrohttpd: each new
  * connection's request head is looked at (peeked, not consumed) and a
  * malformed or oversized one is answered here with the project's JSON
- * error body; a well-formed one is handed to libmicrohttpd. Every API
+ * error body; a well-formed one is handed to libmicrohttpd (one with a
+ * chunked body through a relay that checks the chunk framing). Every API
  * response closes its connection, so every request comes through here.
  * (libmicrohttpd's own error pages are HTML, some with their headers
  * written twice.) */

@@ -1,7 +1,8 @@
 """libmicrohttpd's own error pages never reach a client (issue 17 point 4):
 a malformed request line, a bad header field, an oversized head or body,
-an unsupported HTTP version get the project's JSON error body, with each
-header once. Raw sockets, since http.client would not send such requests."""
+an unsupported HTTP version, a malformed chunked body get the project's
+JSON error body, with each header once. Raw sockets, since http.client
+would not send such requests."""
 
 import json
 import re
@@ -9,7 +10,7 @@ import socket
 import time
 import unittest
 
-from harness import Daemon, DaemonTestCase, check_clean_exit
+from harness import Daemon, DaemonTestCase, check_clean_exit, create_zone, record_set, records
 
 MAX_BODY = 4096
 
@@ -30,7 +31,8 @@ def parse_response(data):
     return int(parts[1]), headers, body
 
 
-class TestHttpErrors(DaemonTestCase):
+class HttpCase(DaemonTestCase):
+    """A daemon with a small body limit and timeout, and raw exchanges."""
 
     @classmethod
     def setUpClass(cls):
@@ -86,6 +88,10 @@ class TestHttpErrors(DaemonTestCase):
         # Nothing after the one response (no second header block).
         self.assertIsNone(re.search(rb"HTTP/1\.[01] \d\d\d", body), what)
         return err
+
+
+
+class TestHttpErrors(HttpCase):
 
     def test_malformed_heads(self):
         ok_head = b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
@@ -183,6 +189,217 @@ class TestHttpErrors(DaemonTestCase):
         st, _, data = self.d.get("/healthz")
         self.assertEqual(st, 200, data)
 
+
+def recv_all(s):
+    out = b""
+    while True:
+        try:
+            b = s.recv(65536)
+        except ConnectionResetError:
+            break
+        if not b:
+            break
+        out += b
+    return out
+
+
+class TestChunkedBodies(HttpCase):
+    """Chunked bodies: the front relays them to libmicrohttpd and checks the
+    chunk framing on the way, so a malformed one gets the JSON 400 and
+    changes nothing, while good ones are imported as before."""
+
+    ZONE = "chunk.test"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        try:
+            create_zone(cls.d, cls.ZONE)
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    def import_head(self, extra=b""):
+        return (("POST /v1/zones/%s/import HTTP/1.1\r\nHost: x\r\n"
+                 "Authorization: Bearer %s\r\nContent-Type: text/dns\r\n"
+                 "Transfer-Encoding: chunked\r\n" % (self.ZONE, self.d.admin_token))
+                .encode() + extra + b"\r\n")
+
+    def zone_records(self):
+        return record_set(records(self.d, self.ZONE))
+
+    def names(self):
+        return {r[0] for r in self.zone_records()}
+
+    def test_malformed_chunked_bodies(self):
+        rec = b"bad IN A 192.0.2.99\n"
+        good = b"%x\r\n%s\r\n" % (len(rec), rec)
+        cases = [
+            ("bad chunk-size line", good + b"zz\r\n"),
+            ("size with 0x", good + b"0x5\r\nhello\r\n0\r\n\r\n"),
+            ("space before the extension", b"%x ;e\r\n%s\r\n0\r\n\r\n" % (len(rec), rec)),
+            ("empty size line", good + b"\r\n0\r\n\r\n"),
+            ("lone CR in size line", b"%x\rX\n%s\r\n0\r\n\r\n" % (len(rec), rec)),
+            ("missing CRLF after data", b"%x\r\n%sXY0\r\n\r\n" % (len(rec), rec)),
+            ("data longer than its size", b"%x\r\n%s\r\n0\r\n\r\n" % (len(rec) - 2, rec)),
+            ("chunk size overflow", good + b"ffffffffffffffffffff\r\n"),
+            ("chunk size 2^63", good + b"8000000000000000\r\n"),
+            ("over-long chunk extension", good + b"5;x=" + b"a" * 2000 +
+             b"\r\nhello\r\n0\r\n\r\n"),
+            ("control character in an extension", good + b"5;a\x01\r\nhello\r\n0\r\n\r\n"),
+            ("trailer without a colon", good + b"0\r\nBadTrailer\r\n\r\n"),
+            ("folded trailer", good + b"0\r\nX-A: v\r\n folded\r\n\r\n"),
+            ("space before a trailer colon", good + b"0\r\nX-A : v\r\n\r\n"),
+            ("control character in a trailer", good + b"0\r\nX-A: \x7f\r\n\r\n"),
+            ("over-long trailer section", good + b"0\r\nX-A: " + b"b" * 5000 + b"\r\n\r\n"),
+            ("lone CR at the end", good + b"0\r\n\rX"),
+        ]
+        before = self.zone_records()
+        for what, body in cases:
+            err = self.assertJsonError(self.exchange(self.import_head() + body), 400,
+                                       "bad_request", what)
+            self.assertIn("chunk", err["message"], what)
+            self.assertEqual(self.zone_records(), before, what)
+        self.assertTrue(self.d.running())
+
+    def test_malformed_after_100_continue(self):
+        # The client waits for the interim answer, then sends a bad body:
+        # the JSON 400 follows the 100 Continue.
+        before = self.zone_records()
+        s = socket.create_connection(("127.0.0.1", self.d.port), timeout=5)
+        try:
+            s.sendall(self.import_head(b"Expect: 100-continue\r\n"))
+            got = b""
+            while b"\r\n\r\n" not in got:
+                b = s.recv(4096)
+                self.assertTrue(b, "no 100 Continue")
+                got += b
+            self.assertTrue(got.startswith(b"HTTP/1.1 100 Continue\r\n\r\n"), got)
+            s.sendall(b"14\r\nbad IN A 192.0.2.99\n\r\nnot-hex\r\n")
+            got += recv_all(s)
+        finally:
+            s.close()
+        rest = got[len(b"HTTP/1.1 100 Continue\r\n\r\n"):]
+        self.assertJsonError(rest, 400, "bad_request", "after 100 Continue")
+        self.assertEqual(self.zone_records(), before)
+
+    def test_good_chunked_import(self):
+        lines = [b"c%d IN A 192.0.2.%d\n" % (i, i + 1) for i in range(5)]
+        text = b"".join(lines)
+        # One chunk, with an extension and a trailer.
+        body = b"%x;ext=1\r\n%s\r\n0\r\nX-Sum: none\r\n\r\n" % (len(text), text)
+        st, headers, data = parse_response(self.exchange(self.import_head() + body))
+        self.assertEqual(st, 200, data)
+        self.assertIn(("connection", "close"), headers)
+        self.assertTrue({"c%d" % i for i in range(5)} <= self.names())
+        # One-byte chunks, sent in small pieces with pauses (under the
+        # connection timeout between any two).
+        text = b"slow IN TXT \"tiny chunks\"\n"
+        body = b"".join(b"1\r\n%s\r\n" % text[i:i + 1] for i in range(len(text)))
+        body += b"0\r\n\r\n"
+        s = socket.create_connection(("127.0.0.1", self.d.port), timeout=10)
+        try:
+            s.sendall(self.import_head())
+            for i in range(0, len(body), 7):
+                s.sendall(body[i:i + 7])
+                time.sleep(0.02)
+            time.sleep(1.0)  # a pause below api-connection-timeout (2 s)
+            data = recv_all(s)
+        finally:
+            s.close()
+        st, _, res = parse_response(data)
+        self.assertEqual(st, 200, res)
+        self.assertIn("slow", self.names())
+        # http.client's own chunked upload (as curl -T - sends).
+        st, _, res = self.d.request("POST", "/v1/zones/%s/import" % self.ZONE,
+                                    raw="viaclient IN A 192.0.2.77\n", content_type="text/dns",
+                                    chunked=True)
+        self.assertEqual(st, 200, res)
+        self.assertIn("viaclient", self.names())
+
+    def test_oversized_chunked_body(self):
+        before = self.zone_records()
+        text = b"".join(b"big%d IN A 192.0.2.%d\n" % (i, i % 250 + 1) for i in range(400))
+        self.assertGreater(len(text), MAX_BODY)
+        body = b"".join(b"%x\r\n%s\r\n" % (len(text[i:i + 1000]), text[i:i + 1000])
+                        for i in range(0, len(text), 1000)) + b"0\r\n\r\n"
+        self.assertJsonError(self.exchange(self.import_head() + body), 413,
+                             "payload_too_large", "oversized chunked body")
+        self.assertEqual(self.zone_records(), before)
+
+    def test_slow_chunked_clients_are_dropped(self):
+        # Chunked uploads that stall (more of them than the per-address
+        # limit) are closed after api-connection-timeout; other clients
+        # are served meanwhile.
+        socks = []
+        try:
+            for _ in range(4):
+                s = socket.create_connection(("127.0.0.1", self.d.port), timeout=5)
+                s.sendall(self.import_head() + b"40\r\nloris IN A")
+                socks.append(s)
+            time.sleep(0.3)
+            t0 = time.monotonic()
+            st, _, data = self.d.get("/healthz")
+            self.assertEqual(st, 200, data)
+            body = b"5\r\nfast \r\n10\r\nIN A 192.0.2.55\n\r\n0\r\n\r\n"
+            st, _, res = parse_response(self.exchange(self.import_head() + body))
+            self.assertEqual(st, 200, res)
+            self.assertLess(time.monotonic() - t0, 1.5)
+            self.assertIn("fast", self.names())
+            time.sleep(3.0)  # past api-connection-timeout (2 s)
+            for s in socks:
+                s.settimeout(2)
+                try:
+                    got = s.recv(100)
+                except ConnectionResetError:
+                    got = b""
+                except socket.timeout:
+                    got = None
+                self.assertEqual(got, b"", "a stalled chunked upload was kept open")
+        finally:
+            for s in socks:
+                s.close()
+        self.assertNotIn("loris", self.names())
+
+    def test_client_that_never_reads(self):
+        # A big answer (a zone export, requested with a chunked empty body)
+        # to a client that does not read: the front does not wait for it
+        # (others are served meanwhile), and the connection ends.
+        zone = "bigexport.test"
+        create_zone(self.d, zone)
+        for k in range(12):
+            text = "".join("h%d-%d IN TXT \"%s\"\n" % (k, i, "p" * 60) for i in range(40))
+            st, _, res = self.d.request("POST", "/v1/zones/%s/import" % zone, raw=text,
+                                        content_type="text/dns")
+            self.assertEqual(st, 200, res)
+        st, _, full = self.d.get("/v1/zones/%s/export" % zone)
+        self.assertEqual(st, 200, full)
+        self.assertGreater(len(full), 40000)
+        head = ("GET /v1/zones/%s/export HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n" % (zone, self.d.admin_token))
+        answer = self.exchange(head.encode())
+        st, _, data = parse_response(answer)
+        self.assertEqual(st, 200)
+        self.assertEqual(data.decode(), full)
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+            s.settimeout(5)
+            s.connect(("127.0.0.1", self.d.port))
+            s.sendall(head.encode())
+            time.sleep(0.5)
+            t0 = time.monotonic()
+            st, _, data = self.d.get("/healthz")
+            self.assertEqual(st, 200, data)
+            self.assertLess(time.monotonic() - t0, 1.0)
+            time.sleep(3.0)  # past api-connection-timeout (2 s) without reading
+            got = recv_all(s)
+        finally:
+            s.close()
+        self.assertTrue(got.startswith(b"HTTP/1.1 200"), got[:100])
+        self.assertLessEqual(len(got), len(answer))
+        st, _, data = self.d.get("/healthz")
+        self.assertEqual(st, 200, data)
 
 if __name__ == "__main__":
     unittest.main()
