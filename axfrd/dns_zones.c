@@ -382,8 +382,14 @@ int dns_zone_reload(dns_server *s, const char *name, bool full)
 	db_zone row = {0};
 	bool served = z != NULL && z->snap != NULL &&
 		      db_zone_get(s->d, -1, z->name, &row) == AX_OK;
+	/* A zone the operator moved to another account: its NOTIFYs and
+	 * ALIAS lookups spend the new owner's budget from now on, and the
+	 * ALIAS targets are watched for it (a full build says which). */
+	bool moved = served && row.id == z->id && row.account_id != z->account_id;
+	if (moved)
+		z->account_id = row.account_id;
 	bool early = served && announce_early(s, z, &row);
-	bool derived = served && !full && reload_derived(s, z, &row);
+	bool derived = served && !full && !moved && reload_derived(s, z, &row);
 	db_zone_clear(&row);
 	if (derived)
 		return AX_OK;

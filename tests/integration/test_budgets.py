@@ -283,6 +283,48 @@ class TestRate(DaemonTestCase):
                         "%d of A's %d NOTIFYs came before B's" % (before, len(a_times)))
 
 
+class TestMovedZone(DaemonTestCase):
+    """A zone the admin moved spends its new owner's budget: the old owner's
+    queue of NOTIFYs does not hold up the new owner's NOTIFYs for it."""
+
+    RATE = TestRate.RATE
+    start = TestRate.start
+    flood = TestRate.flood
+
+    def test_moved_zone_spends_the_new_owners_budget(self):
+        d = self.start()
+        bob, tok_b = create_account(d)
+        alice, tok_a = create_account(d)
+        # bob squats brand.test; the operator moves it to alice
+        create_zone(d, "brand.moved.test", token=tok_b)
+        st, _, r = d.post("/v1/zones/brand.moved.test/move", {"account_id": alice["id"]})
+        self.assertEqual((st, r["account_id"]), (200, alice["id"]), r)
+        sink_b = FakeSecondary("ack").start()
+        self.addCleanup(sink_b.stop)
+        sink_a = FakeSecondary("ack").start()
+        self.addCleanup(sink_a.stop)
+        # bob's own queue lasts about 40/5 = 8 s
+        zones_b = self.flood(d, tok_b, sink_b, 40, "b")
+        st, _, data = d.request("PUT", "/v1/zones/brand.moved.test/secondary_dns",
+                                token=tok_a,
+                                body={"provider": "custom",
+                                      "name_servers": ["ns1.secondary.test."],
+                                      "allowed_ips": ["127.0.0.1"],
+                                      "notify_targets": [sink_a.target]})
+        self.assertEqual(st, 201, data)
+        self.assertTrue(wait_until(lambda: len(sink_a.received) >= 1, 15),
+                        "alice's NOTIFY never came")
+        t_a = sink_a.received[0].t
+        ok = wait_until(lambda: {r.zone.rstrip(".") for r in sink_b.received} >= set(zones_b),
+                        40 / self.RATE + 15)
+        self.assertTrue(ok, "bob's NOTIFYs did not all arrive")
+        b_times = sorted(r.t for r in sink_b.received)
+        before = sum(1 for t in b_times if t <= t_a)
+        self.assertLess(before, len(b_times) - self.RATE,
+                        "%d of bob's %d NOTIFYs came before alice's: her moved zone "
+                        "waited in bob's queue" % (before, len(b_times)))
+
+
 class TestStatusBudget(DaemonTestCase):
     """A status check over the account's budget is a 429 with Retry-After."""
 
