@@ -472,12 +472,16 @@ cleanup:
 static json_t *zone_event_json(api_req *rq, const db_zone_event *ev)
 {
 	bool admin = rq->account.is_admin;
+	/* Whether the zone went to the reader: a zone that left the reader
+	 * (and came back later) went to another account, with other zones. */
+	bool to_reader = admin || ev->to_account_id == rq->account.id;
 	json_t *moved = json_array(), *j;
 
-	for (size_t i = 0; i < ev->moved_zones.n; i++)
+	for (size_t i = 0; to_reader && i < ev->moved_zones.n; i++)
 		json_array_append_new(moved, json_string(ev->moved_zones.v[i]));
-	/* A tenant sees its own zone's history, not who else held it or
-	 * which of another tenant's zones is around it. */
+	/* A tenant sees its own zone's history, not who else held it, which
+	 * zones went to them with it, or which of another tenant's zones is
+	 * around it. */
 	j = json_pack("{s:I, s:o, s:o, s:s, s:o, s:o, s:b, s:o, s:o, s:o}",
 		"id", (json_int_t)ev->id, "time", api_time(ev->created_at),
 		"account_id", ev->account_id ? json_integer(ev->account_id) : json_null(),
@@ -485,10 +489,10 @@ static json_t *zone_event_json(api_req *rq, const db_zone_event *ev)
 		"from_account_id", ev->from_account_id &&
 			(admin || ev->from_account_id == rq->account.id) ?
 			json_integer(ev->from_account_id) : json_null(),
-		"to_account_id", ev->to_account_id ? json_integer(ev->to_account_id) :
-			json_null(),
+		"to_account_id", ev->to_account_id && to_reader ?
+			json_integer(ev->to_account_id) : json_null(),
 		"secondary_dns_cleared", ev->secondary_dns_cleared,
-		"cause", ev->cause ? json_string(ev->cause) : json_null(),
+		"cause", ev->cause && to_reader ? json_string(ev->cause) : json_null(),
 		"moved_zones", moved,
 		"enclosing_zone", ev->enclosing_zone && admin ?
 			json_pack("{s:s, s:o}", "name", ev->enclosing_zone, "account_id",

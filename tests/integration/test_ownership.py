@@ -266,6 +266,32 @@ class TestAdminMove(Base):
         self.assertIn("moved from account %d to %d" % (self.b["id"], self.a["id"]),
                       d.log_text())
 
+    def test_events_hide_who_else_held_the_zone(self):
+        d = self.d
+        # bob's brand.test, with shop.brand.test, goes to alice and back to bob
+        self.squat()
+        st, _, r = d.post("/v1/zones/brand.test/move", {"account_id": self.a["id"]})
+        self.assertEqual(st, 200, r)
+        st, _, r = d.post("/v1/zones/brand.test/move", {"account_id": self.b["id"]})
+        self.assertEqual(st, 200, r)
+        st, _, ev = d.get("/v1/zones/brand.test/events")
+        self.assertEqual([(e["from_account_id"], e["to_account_id"])
+                          for e in sorted(ev["data"], key=lambda e: e["id"])],
+                         [(self.b["id"], self.a["id"]), (self.a["id"], self.b["id"])])
+        # bob reads his zone's history: alice's id is nowhere in it, nor
+        # which zones went to her along with it
+        st, _, ev = d.get("/v1/zones/brand.test/events", token=self.tb)
+        self.assertEqual(st, 200, ev)
+        by_id = sorted(ev["data"], key=lambda e: e["id"])
+        self.assertEqual([(e["from_account_id"], e["to_account_id"]) for e in by_id],
+                         [(self.b["id"], None), (None, self.b["id"])])
+        self.assertEqual(by_id[0]["moved_zones"], [])
+        self.assertEqual(by_id[1]["moved_zones"], ["shop.brand.test"])
+        st, _, ev = d.get("/v1/zones/shop.brand.test/events", token=self.tb)
+        by_id = sorted(ev["data"], key=lambda e: e["id"])
+        self.assertEqual([(e["to_account_id"], e["cause"]) for e in by_id],
+                         [(None, None), (self.b["id"], "brand.test")])
+
     def test_move_errors_change_nothing(self):
         d = self.d
         create_zone(d, "brand.test", token=self.tb)
