@@ -142,6 +142,9 @@ static int step(api_chunked *c, unsigned char b)
 			return S_END_LF;
 		if (b == '\n')
 			return S_DONE;
+		if (tchar(b) && ++c->fields > API_CHUNK_TRAILER_FIELDS_MAX)
+			return bad(c, "malformed chunked body: more than 128 trailer "
+				   "fields");
 		if (tchar(b))
 			return S_TR_NAME;
 		return bad(c, "malformed chunked body: a trailer field must be "

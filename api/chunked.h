@@ -15,6 +15,10 @@
 #define API_CHUNK_LINE_MAX 1024
 /* The largest trailer section, its final empty line included. */
 #define API_CHUNK_TRAILER_MAX 4096
+/* The most trailer fields: libmicrohttpd keeps a record of each, next to
+ * the head's (API_HEAD_FIELDS_MAX in head.h), in its per-connection
+ * memory. */
+#define API_CHUNK_TRAILER_FIELDS_MAX 128
 
 typedef enum api_chunked_verdict {
 	API_CHUNKED_MORE, /* well-formed so far; the body goes on */
@@ -29,6 +33,7 @@ typedef struct api_chunked {
 	uint64_t body;      /* bytes of chunk data so far */
 	size_t line;        /* bytes of the current chunk-size line */
 	size_t trailer;     /* bytes of the trailer section */
+	size_t fields;      /* trailer fields so far */
 	const char *msg;    /* why, once BAD */
 } api_chunked;
 
@@ -44,7 +49,8 @@ void api_chunked_init(api_chunked *c);
  * over API_CHUNK_LINE_MAX bytes, a chunk size above 2^63 - 1, chunk data
  * not followed by a line end, a trailer field that is not NAME: VALUE (no
  * folding, no control characters), a trailer section over
- * API_CHUNK_TRAILER_MAX bytes.
+ * API_CHUNK_TRAILER_MAX bytes or with more than
+ * API_CHUNK_TRAILER_FIELDS_MAX fields.
  */
 api_chunked_verdict api_chunked_feed(api_chunked *c, const char *buf, size_t n,
 				     size_t *used);

@@ -50,6 +50,20 @@ static unsigned version_check(const char *s, size_t n)
 	return s[5] == '1' && (s[7] == '0' || s[7] == '1') ? 0 : 505;
 }
 
+/* The query arguments libmicrohttpd would split target[0..n) into (one
+ * more than its '&', after the first '?'), at most API_HEAD_ARGS_MAX + 1. */
+static size_t query_args(const char *target, size_t n)
+{
+	const char *q = memchr(target, '?', n);
+	size_t args = 1;
+
+	if (q == NULL)
+		return 0;
+	for (const char *e = target + n; ++q < e && args <= API_HEAD_ARGS_MAX;)
+		args += *q == '&';
+	return args;
+}
+
 static api_head_verdict request_line(const verdict *v, const char *l, size_t n)
 {
 	size_t i = 0, t;
@@ -66,6 +80,8 @@ static api_head_verdict request_line(const verdict *v, const char *l, size_t n)
 	if (i == t || i == n || l[i] != ' ')
 		return bad(v, 400, "bad_request", "malformed request line: it must be "
 			   "METHOD SP TARGET SP HTTP/1.1");
+	if (query_args(l + t, i - t) > API_HEAD_ARGS_MAX)
+		return bad(v, 400, "bad_request", "more than 128 query arguments");
 	i++;
 	if ((st = version_check(l + i, n - i)) == 505)
 		return bad(v, 505, "http_version_not_supported",
@@ -92,6 +108,7 @@ static const char *field_value(const char *l, size_t n, size_t colon, size_t *le
 /* What the head says about the body, seen so far. */
 typedef struct body_fields {
 	bool length, chunked;
+	size_t records;        /* header fields and cookies so far */
 } body_fields;
 
 static api_head_verdict content_length(const verdict *v, const char *s, size_t n,
@@ -137,6 +154,15 @@ static api_head_verdict field_line(const verdict *v, const char *l, size_t n,
 			return bad(v, 400, "bad_request",
 				   "a header field value holds a control character");
 	val = field_value(l, n, i, &len);
+	bf->records++;
+	/* libmicrohttpd splits a Cookie field at ';' (',' counted too, to be
+	 * safe) and keeps one more record per cookie. */
+	if (i == 6 && strncasecmp(l, "Cookie", 6) == 0)
+		for (size_t k = 0; k < len && bf->records <= API_HEAD_FIELDS_MAX; k++)
+			bf->records += val[k] == ';' || val[k] == ',';
+	if (bf->records > API_HEAD_FIELDS_MAX)
+		return bad(v, 431, "request_header_fields_too_large",
+			   "more than 256 header fields (each cookie counted as one)");
 	if (i == 14 && strncasecmp(l, "Content-Length", 14) == 0)
 		return content_length(v, val, len, bf);
 	if (i == 17 && strncasecmp(l, "Transfer-Encoding", 17) == 0) {
@@ -171,7 +197,7 @@ api_head_verdict api_head_check(const char *buf, size_t n, size_t max,
 				const char **msg, api_head_info *info)
 {
 	const verdict v = {status, code, msg};
-	body_fields bf = {false, false};
+	body_fields bf = {false, false, 0};
 	api_head_verdict r;
 	bool first = true;
 	size_t i = 0;

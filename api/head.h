@@ -11,6 +11,14 @@
  * axfrd reads; libmicrohttpd gets a memory pool well above it. */
 #define API_HEAD_MAX 16384
 
+/* The most header fields (each cookie of a Cookie field counted as one
+ * more) and query arguments a head may have: libmicrohttpd keeps a record
+ * of each in its per-connection memory (API_CONN_MEMORY in server.c),
+ * with the chunked trailers (API_CHUNK_TRAILER_FIELDS_MAX), and answers
+ * itself when they do not fit. */
+#define API_HEAD_FIELDS_MAX 256
+#define API_HEAD_ARGS_MAX 128
+
 typedef enum api_head_verdict {
 	API_HEAD_MORE, /* well-formed so far; the empty line is still to come */
 	API_HEAD_OK,   /* a complete, well-formed head */
@@ -29,8 +37,9 @@ typedef struct api_head_info {
  * complete within max bytes is a 431 (414 while still in the request
  * line). Refused: a malformed request line or header field (400), an HTTP
  * version other than 1.0 and 1.1 (505), a Content-Length that is not one
- * decimal number (400) or is above 2^63 - 1 (413), a
- * Transfer-Encoding other than "chunked" or one next to a Content-Length
+ * decimal number (400) or is above 2^63 - 1 (413), more than
+ * API_HEAD_FIELDS_MAX header fields and cookies (431), more than
+ * API_HEAD_ARGS_MAX query arguments (400), a Transfer-Encoding other than "chunked" or one next to a Content-Length
  * (400). Line ends may be CRLF or LF. When OK, *info (unless NULL) says
  * how long the head is and whether its body is chunked.
  */

@@ -167,6 +167,36 @@ class TestHttpErrors(HttpCase):
             s.close()
         self.assertEqual(parse_response(data)[0], 200)
 
+    def test_many_fields_cookies_and_arguments(self):
+        # libmicrohttpd keeps a record of each header field, cookie and
+        # query argument in its connection memory and answers with its own
+        # HTML page (or not at all) when they do not fit, though the head is
+        # well under 16 KiB: the front refuses too many of them itself.
+        req = b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
+        cases = [
+            (req + b"a:\r\n" * 1000 + b"\r\n", 431, "request_header_fields_too_large"),
+            (req + b"Cookie: " + b"; ".join([b"a=b"] * 1000) + b"\r\n\r\n", 431,
+             "request_header_fields_too_large"),
+            (b"GET /healthz?" + b"&".join([b"a"] * 1000) + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+             400, "bad_request"),
+        ]
+        for data, status, code in cases:
+            self.assertLess(len(data), 16384)
+            self.assertJsonError(self.exchange(data), status, code, repr(data[:60]))
+        # At the limits (256 fields and cookies, 128 arguments), in a head
+        # close to 16 KiB, libmicrohttpd still has room: the answers are
+        # the API's (the arguments are more than the API takes: its 400).
+        fields = b"".join(b"X-%03d: %s\r\n" % (i, b"v" * 50) for i in range(254))
+        head = req + fields + b"Cookie: a=b\r\n\r\n"
+        self.assertGreater(len(head), 15000)
+        st, _, body = parse_response(self.exchange(head))
+        self.assertEqual(st, 200, body)
+        head = (b"GET /healthz?" + b"&".join([b"a"] * 128) + b" HTTP/1.1\r\nHost: x\r\n" +
+                fields + b"X-Last: 1\r\n\r\n")
+        self.assertLess(len(head), 16384)
+        err = self.assertJsonError(self.exchange(head), 400, "bad_request", "128 arguments")
+        self.assertIn("query", err["message"])
+
     def test_slow_heads_are_dropped(self):
         # A client that never finishes its head holds no slot for long, and
         # cannot keep the others (over its per-address limit) out.
@@ -261,6 +291,26 @@ class TestChunkedBodies(HttpCase):
             self.assertIn("chunk", err["message"], what)
             self.assertEqual(self.zone_records(), before, what)
         self.assertTrue(self.d.running())
+
+    def test_many_trailer_fields(self):
+        # Trailer fields take libmicrohttpd's connection memory too: over
+        # 128 of them (in under 4 KiB) are the JSON 400, not its HTML 431.
+        rec = b"many IN A 192.0.2.98\n"
+        body = b"%x\r\n%s\r\n0\r\n" % (len(rec), rec) + b"t:\r\n" * 1000 + b"\r\n"
+        before = self.zone_records()
+        err = self.assertJsonError(self.exchange(self.import_head() + body), 400,
+                                   "bad_request", "1000 trailers")
+        self.assertIn("trailer", err["message"])
+        self.assertEqual(self.zone_records(), before)
+        # 128 trailers filling the 4 KiB section, after a head of 256
+        # fields close to 16 KiB: served.
+        fields = b"".join(b"X-%03d: %s\r\n" % (i, b"v" * 50) for i in range(254))
+        trailers = b"".join(b"T-%03d: %s\r\n" % (i, b"w" * 22) for i in range(128))
+        self.assertLessEqual(len(trailers) + 2, 4096)
+        data = (b"GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n" +
+                fields + b"\r\n0\r\n" + trailers + b"\r\n")
+        st, _, res = parse_response(self.exchange(data))
+        self.assertEqual(st, 200, res)
 
     def test_malformed_after_100_continue(self):
         # The client waits for the interim answer, then sends a bad body:

@@ -222,6 +222,29 @@ static void test_limits(void **state)
 	free(s);
 }
 
+/* At most API_CHUNK_TRAILER_FIELDS_MAX trailer fields: libmicrohttpd
+ * keeps a record of each and answers itself (an HTML 431) when they do not
+ * fit its connection memory. */
+static void test_trailer_fields(void **state)
+{
+	char *s = malloc(16 * (API_CHUNK_TRAILER_FIELDS_MAX + 2));
+	size_t n = (size_t)sprintf(s, "0\r\n"), at;
+	api_chunked c;
+	size_t used;
+
+	(void)state;
+	for (int i = 0; i < API_CHUNK_TRAILER_FIELDS_MAX; i++)
+		n += (size_t)sprintf(s + n, "t:\r\n");
+	at = n;
+	memcpy(s + n, "\r\n", 2);
+	api_chunked_init(&c);
+	assert_int_equal(api_chunked_feed(&c, s, n + 2, &used), API_CHUNKED_DONE);
+	assert_int_equal(used, n + 2);
+	n += (size_t)sprintf(s + n, "t:\r\n\r\n");
+	bad_at(s, n, at);
+	free(s);
+}
+
 /* Once DONE or BAD, the verdict stays and nothing more is used. */
 static void test_sticky(void **state)
 {
@@ -248,6 +271,7 @@ int main(void)
 		cmocka_unit_test(test_good_big),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_trailer_fields),
 		cmocka_unit_test(test_sticky),
 	};
 

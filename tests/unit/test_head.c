@@ -123,6 +123,53 @@ static void test_too_long(void **state)
 	free(buf);
 }
 
+/* A head of n copies of piece between prefix and suffix. */
+static char *repeat(const char *prefix, const char *piece, int n, const char *suffix)
+{
+	size_t lp = strlen(prefix), lpc = strlen(piece), ls = strlen(suffix);
+	char *buf = malloc(lp + lpc * (size_t)n + ls + 1), *w = buf;
+
+	assert_non_null(buf);
+	memcpy(w, prefix, lp);
+	w += lp;
+	for (int i = 0; i < n; i++, w += lpc)
+		memcpy(w, piece, lpc);
+	memcpy(w, suffix, ls + 1);
+	return buf;
+}
+
+/* At most API_HEAD_FIELDS_MAX fields and cookies and API_HEAD_ARGS_MAX
+ * query arguments: libmicrohttpd keeps a record of each and answers with
+ * its own HTML page when they do not fit its connection memory. */
+static void test_counts(void **state)
+{
+	static const struct { const char *pre, *piece, *post; int n; unsigned st; } cases[] = {
+		{"GET / HTTP/1.1\r\n", "a:\r\n", "\r\n", API_HEAD_FIELDS_MAX, 431},
+		{"GET / HTTP/1.1\r\nCookie: a=b", ";a=b", "\r\n\r\n",
+		 API_HEAD_FIELDS_MAX - 1, 431},
+		{"GET / HTTP/1.1\r\nX: 1\r\nCookie: a=b", "; a=b", "\r\n\r\n",
+		 API_HEAD_FIELDS_MAX - 2, 431},
+		{"GET /?a", "&a", " HTTP/1.1\r\n\r\n", API_HEAD_ARGS_MAX - 1, 400},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *s = repeat(cases[i].pre, cases[i].piece, cases[i].n, cases[i].post);
+		ok(s);
+		free(s);
+		s = repeat(cases[i].pre, cases[i].piece, cases[i].n + 1, cases[i].post);
+		bad(s, strlen(s), cases[i].st);
+		free(s);
+	}
+	/* Other fields' commas and semicolons are no cookies. */
+	{
+		char *s = repeat("GET / HTTP/1.1\r\nX-A: a", ";,", 2 * API_HEAD_FIELDS_MAX,
+				 "\r\n\r\n");
+		ok(s);
+		free(s);
+	}
+}
+
 /* A good head's length and whether its body is chunked, for the relay. */
 static void test_info(void **state)
 {
@@ -150,6 +197,7 @@ int main(void)
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_too_long),
+		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_info),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
