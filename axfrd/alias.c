@@ -313,11 +313,15 @@ void alias_free(alias_resolver *a)
 	free(a);
 }
 
-static bool has_zone(const alias_job *j, const char *zone)
+/* Whether zone uses j's target; its owner is then account (the zone may
+ * have moved to another account since it was added). */
+static bool has_zone(alias_job *j, const char *zone, int64_t account)
 {
 	for (size_t i = 0; i < j->nzones; i++)
-		if (strcmp(j->zones[i], zone) == 0)
+		if (strcmp(j->zones[i], zone) == 0) {
+			j->accounts[i] = account;
 			return true;
+		}
 	return false;
 }
 
@@ -340,7 +344,7 @@ static int add_zone(alias_job *j, const char *zone, int64_t account)
 	int64_t *accts;
 	char *copy;
 
-	if (has_zone(j, zone))
+	if (has_zone(j, zone, account))
 		return AX_OK;
 	if ((copy = strdup(zone)) == NULL)
 		return AX_ENOMEM;

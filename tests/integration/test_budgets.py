@@ -28,7 +28,8 @@ import unittest
 
 from dnsutil import Message
 from fakedns import FakeResolver
-from harness import DaemonTestCase, create_account, create_zone, q, run_binary
+from harness import (DaemonTestCase, add_record, create_account, create_zone, q,
+                     run_binary)
 from test_notify import FakeSecondary, reply_bytes
 
 MANY = ["127.0.18.%d" % i for i in range(1, 6)]   # 5 secondaries on port 53
@@ -434,6 +435,54 @@ class TestAliasBudget(DaemonTestCase):
                     self.assertLessEqual(j - i + 1, 5 * (w + 0.3) + 5)
         self.assertGreater(metric(d, 'axfrd_outbound_throttled_total{kind="resolve"}'), 0)
         self.assertLess(t0, times[0] + 5)
+
+
+class TestMovedAliasBudget(DaemonTestCase):
+    """The ALIAS lookups of a zone the admin moved are charged to its new
+    owner: the old owner's spent budget does not stop them."""
+
+    def test_moved_zones_lookups_spend_the_new_owners_budget(self):
+        fake = FakeResolver().start()
+        self.addCleanup(fake.stop)
+        target = "t.moved-alias.test."
+        fake.set(target, a=["192.0.2.7"], aaaa=[], ttl=1)
+        ns = ["ns%d.sec.moved-alias.test." % i for i in range(16)]
+        for n in ns:
+            fake.set(n, a=["127.0.51.%d" % (j + 1) for j in range(8)], aaaa=[])
+        d = self.start_daemon(args=["--outbound-rate-per-account", "5",
+                                    "--resolver", fake.addr, "--alias-min-ttl", "1",
+                                    "--check-timeout", "100"])
+        bob, tok_b = create_account(d)
+        alice, _ = create_account(d)
+
+        def lookups():
+            with fake._lock:
+                return sum(1 for _, n, _, _ in fake.queries if n == target)
+
+        create_zone(d, "ma.budget.test", token=tok_b)
+        add_record(d, "ma.budget.test", "www", "ALIAS", target, token=tok_b)
+        self.assertTrue(wait_until(lambda: lookups() >= 2, 5), "no ALIAS lookup")
+        st, _, r = d.post("/v1/zones/ma.budget.test/move", {"account_id": alice["id"]})
+        self.assertEqual((st, r["account_id"]), (200, alice["id"]), r)
+        # bob spends his budget for many seconds on one big status check
+        create_zone(d, "mb.budget.test", token=tok_b)
+        st, _, data = d.request("PUT", "/v1/zones/mb.budget.test/secondary_dns",
+                                token=tok_b, body={"provider": "custom",
+                                                   "name_servers": ns,
+                                                   "allowed_ips": ["127.0.0.0/24"]})
+        self.assertEqual(st, 201, data)
+        path = "/v1/zones/mb.budget.test/secondary_dns/status"
+        got = []
+        self.assertTrue(wait_until(lambda: got.append(d.get(path, token=tok_b)) or
+                                   got[-1][0] == 200, 8, step=0.3), got[-1:])
+        resp = d.get(path, token=tok_b)
+        self.assertError(resp, 429, "rate_limited")
+        self.assertGreaterEqual(int(resp[1]["retry-after"]), 6, resp[1])
+        # alice's zone goes on being looked up, about once a second
+        before = lookups()
+        time.sleep(4)
+        self.assertGreaterEqual(lookups() - before, 2,
+                                "the moved zone's ALIAS lookups waited for bob's budget")
 
 
 if __name__ == "__main__":
