@@ -39,6 +39,10 @@
 /* How long a refused connection is drained before it is closed. */
 #define DRAIN_MS 2000
 
+/* How long the listening socket is not watched after accept() ran out of
+ * file descriptors or memory (the socket stays readable meanwhile). */
+#define ACCEPT_PAUSE_MS 100
+
 /* Each direction's buffer of a relayed (chunked) request. */
 #define RELAY_BUF 16384
 
@@ -98,6 +102,9 @@ struct api_front {
 	pend *list;            /* every pending connection */
 	size_t npend;
 	pend *dead;            /* dropped during the current events */
+	int64_t accept_again;  /* monotonic ms: the listening socket is not
+				  watched until then (0: it is) */
+	bool accept_warned;    /* the pause was logged since the last accept */
 	char buf[API_HEAD_MAX];
 };
 
@@ -532,6 +539,34 @@ static void on_data(api_front *f, pend *p)
 	}
 }
 
+/* accept() is out of descriptors or memory: the waiting connection stays
+ * in the backlog, and the level-triggered listening socket would wake the
+ * loop at once, again and again. It is left out for ACCEPT_PAUSE_MS. */
+static void pause_accept(api_front *f)
+{
+	struct epoll_event ev = {0};
+
+	if (!f->accept_warned)
+		log_warn("api", "cannot accept a connection: %s; waiting",
+			 strerror(errno));
+	f->accept_warned = true;
+	ev.data.ptr = &tag_listen;
+	if (epoll_ctl(f->ep, EPOLL_CTL_MOD, f->lfd, &ev) == 0)
+		f->accept_again = now_ms() + ACCEPT_PAUSE_MS;
+}
+
+static void resume_accept(api_front *f)
+{
+	struct epoll_event ev = {0};
+
+	if (f->accept_again == 0 || now_ms() < f->accept_again)
+		return;
+	ev.events = EPOLLIN;
+	ev.data.ptr = &tag_listen;
+	if (epoll_ctl(f->ep, EPOLL_CTL_MOD, f->lfd, &ev) == 0)
+		f->accept_again = 0;
+}
+
 static void accept_all(api_front *f)
 {
 	for (;;) {
@@ -542,8 +577,13 @@ static void accept_all(api_front *f)
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 		pend *p;
 
-		if (fd < 0)
-			return;  /* EAGAIN, or a passing error (EMFILE...) */
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM)
+				pause_accept(f);
+			return;  /* EAGAIN, or a passing error */
+		}
+		f->accept_warned = false;
 		/* The same limits libmicrohttpd applies to its connections. */
 		if (f->npend >= (size_t)f->cfg->api_connection_limit ||
 		    pending_from(f, &ss) >= (size_t)f->cfg->api_per_ip_limit ||
@@ -592,7 +632,7 @@ static void *run(void *arg)
 	struct epoll_event ev[64];
 
 	for (;;) {
-		int n = epoll_wait(f->ep, ev, 64, 250);
+		int n = epoll_wait(f->ep, ev, 64, f->accept_again ? ACCEPT_PAUSE_MS : 250);
 		for (int i = 0; i < n; i++) {
 			if (ev[i].data.ptr == &tag_stop)
 				return NULL;
@@ -610,6 +650,7 @@ static void *run(void *arg)
 		}
 		sweep(f);
 		free_dead(f);
+		resume_accept(f);
 	}
 }
 

@@ -5,6 +5,7 @@ JSON error body, with each header once. Raw sockets, since http.client
 would not send such requests."""
 
 import json
+import os
 import re
 import socket
 import time
@@ -218,6 +219,61 @@ class TestHttpErrors(HttpCase):
                 s.close()
         st, _, data = self.d.get("/healthz")
         self.assertEqual(st, 200, data)
+
+
+class FewFilesDaemon(Daemon):
+    """A daemon whose open-files limit is FILES (prlimit execs it, so the
+    pid is the daemon's)."""
+
+    FILES = 48
+
+    def argv(self):
+        return ["prlimit", "--nofile=%d:%d" % (self.FILES, self.FILES), "--"] + super().argv()
+
+
+def cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class TestOutOfFiles(DaemonTestCase):
+
+    def test_accept_without_files_does_not_spin(self):
+        # Out of file descriptors, accept() fails while a connection waits
+        # in the backlog: the front stops listening a moment instead of
+        # spinning on the readable listening socket, and takes the waiting
+        # connection once descriptors are free again.
+        d = FewFilesDaemon(args=["--api-connection-timeout", "2",
+                                 "--api-connection-limit", "1000",
+                                 "--api-per-ip-limit", "1000"])
+        self.addCleanup(d.cleanup)
+        d.start()
+        socks = []
+        try:
+            for _ in range(FewFilesDaemon.FILES):
+                s = socket.create_connection(("127.0.0.1", d.port), timeout=5)
+                s.sendall(b"GET /healthz HTTP/1.1\r\n")
+                socks.append(s)
+            last = socket.create_connection(("127.0.0.1", d.port), timeout=10)
+            socks.append(last)
+            last.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            time.sleep(0.3)
+            t0, c0 = time.monotonic(), cpu_seconds(d.proc.pid)
+            time.sleep(1.0)
+            used = (cpu_seconds(d.proc.pid) - c0) / (time.monotonic() - t0)
+            self.assertLess(used, 0.3, "the daemon spins while out of files")
+            d.wait_log(r"cannot accept a connection: Too many open files")
+            # The half-sent heads time out (2 s); the waiting request is
+            # served then.
+            st, _, body = parse_response(recv_all(last))
+            self.assertEqual(st, 200, body)
+        finally:
+            for s in socks:
+                s.close()
+        st, _, data = d.get("/healthz")
+        self.assertEqual(st, 200, data)
+        check_clean_exit(d)
 
 
 def recv_all(s):
