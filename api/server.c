@@ -473,6 +473,15 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	buf[strcspn(buf, "\n")] = '\0';
+	/* A relayed chunked request reaches libmicrohttpd over a socketpair
+	 * (front.c), where its TCP options do not apply: no cause for a
+	 * warning on each such request. */
+	if (strncmp(buf, "Setting TCP_NODELAY", 19) == 0 ||
+	    strncmp(buf, "Setting TCP_CORK", 16) == 0 ||
+	    strncmp(buf, "Failed to push the data", 23) == 0) {
+		log_debug("api", "libmicrohttpd: %s", buf);
+		return;
+	}
 	log_warn("api", "libmicrohttpd: %s", buf);
 }
 
