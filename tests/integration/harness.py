@@ -525,6 +525,37 @@ class DaemonTestCase(unittest.TestCase):
         self.assertRegex(value, ISO_TIME_RE)
 
 
+
+class SharedDaemonCase(DaemonTestCase):
+    """Base class: one daemon for the whole class (cls.d), started with
+    daemon_args; setup_data() (a classmethod) stores what the tests share.
+    At the end of the class the daemon must exit 0 without sanitizer
+    reports (check_clean_exit), and its directory is removed."""
+
+    daemon_args = ()
+
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Daemon(args=list(cls.daemon_args))
+        try:
+            cls.d.start()
+            cls.setup_data()
+        except BaseException:
+            cls.d.cleanup()
+            raise
+
+    @classmethod
+    def setup_data(cls):
+        """What the class's tests share, made once the daemon is up."""
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            check_clean_exit(cls.d)
+        finally:
+            cls.d.cleanup()
+
+
 # -- API helpers ---------------------------------------------------------------
 
 def create_account(d, name=None, testcase=None):

@@ -4,35 +4,23 @@ leaves the store exactly as it was."""
 import json
 import unittest
 
-from harness import DaemonTestCase, add_record, check_clean_exit, create_zone, snapshot
+from harness import SharedDaemonCase, add_record, create_zone, snapshot
 
 MAX_BODY = 2048
 
 
-class BadInputCase(DaemonTestCase):
+class BadInputCase(SharedDaemonCase):
+
+    # One daemon for the class: every test checks that it changes nothing.
+    daemon_args = ("--api-max-body", str(MAX_BODY))
 
     @classmethod
-    def setUpClass(cls):
-        # One daemon for the class: every test checks that it changes nothing.
-        from harness import Daemon
-        cls.d = Daemon(args=["--api-max-body", str(MAX_BODY)])
-        try:
-            cls.d.start()
-            create_zone(cls.d, "example.com", serial_policy="increment")
-            create_zone(cls.d, "other.test", serial_policy="increment")
-            cls.rec = add_record(cls.d, "example.com", "www", "A", "192.0.2.1")
-            add_record(cls.d, "example.com", "", "MX", "10 mail")
-            cls.other_rec = add_record(cls.d, "other.test", "www", "A", "192.0.2.9")
-        except BaseException:
-            cls.d.cleanup()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            check_clean_exit(cls.d)
-        finally:
-            cls.d.cleanup()
+    def setup_data(cls):
+        create_zone(cls.d, "example.com", serial_policy="increment")
+        create_zone(cls.d, "other.test", serial_policy="increment")
+        cls.rec = add_record(cls.d, "example.com", "www", "A", "192.0.2.1")
+        add_record(cls.d, "example.com", "", "MX", "10 mail")
+        cls.other_rec = add_record(cls.d, "other.test", "www", "A", "192.0.2.9")
 
     def setUp(self):
         self.before = snapshot(self.d)

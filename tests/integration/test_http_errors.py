@@ -11,7 +11,8 @@ import socket
 import time
 import unittest
 
-from harness import Daemon, DaemonTestCase, check_clean_exit, create_zone, record_set, records
+from harness import (Daemon, DaemonTestCase, SharedDaemonCase, check_clean_exit, create_zone,
+                     record_set, records)
 
 MAX_BODY = 4096
 
@@ -32,26 +33,12 @@ def parse_response(data):
     return int(parts[1]), headers, body
 
 
-class HttpCase(DaemonTestCase):
+class HttpCase(SharedDaemonCase):
     """A daemon with a small body limit and timeout, and raw exchanges."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.d = Daemon(args=["--api-max-body", str(MAX_BODY),
-                             "--api-connection-timeout", "2",
-                             "--api-per-ip-limit", "8"])
-        try:
-            cls.d.start()
-        except BaseException:
-            cls.d.cleanup()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            check_clean_exit(cls.d)
-        finally:
-            cls.d.cleanup()
+    daemon_args = ("--api-max-body", str(MAX_BODY),
+                   "--api-connection-timeout", "2",
+                   "--api-per-ip-limit", "8")
 
     def exchange(self, data, timeout=5.0):
         s = socket.create_connection(("127.0.0.1", self.d.port), timeout=timeout)
@@ -297,13 +284,8 @@ class TestChunkedBodies(HttpCase):
     ZONE = "chunk.test"
 
     @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        try:
-            create_zone(cls.d, cls.ZONE)
-        except BaseException:
-            cls.tearDownClass()
-            raise
+    def setup_data(cls):
+        create_zone(cls.d, cls.ZONE)
 
     def import_head(self, extra=b""):
         return (("POST /v1/zones/%s/import HTTP/1.1\r\nHost: x\r\n"

@@ -7,34 +7,20 @@ import json
 import socket
 import unittest
 
-from harness import (Daemon, DaemonTestCase, add_record, check_clean_exit, create_account,
-                     create_zone, get_zone, q, records, snapshot)
+from harness import SharedDaemonCase, add_record, create_account, create_zone, q, records, snapshot
 
 # Code points that UTS #46 maps to nothing (deletes) from a label.
 DELETED = ["\ufeff", "\u200b", "\u00ad", "\u2060", "\ufe0f", "\ufe00", "\u034f", "\u180b",
            "\U000e0100"]
 
 
-class InputCase(DaemonTestCase):
+class InputCase(SharedDaemonCase):
     """One daemon for the class, with an account and its zone."""
 
     @classmethod
-    def setUpClass(cls):
-        cls.d = Daemon()
-        try:
-            cls.d.start()
-            cls.acct, cls.tok = create_account(cls.d)
-            create_zone(cls.d, "example.com", token=cls.tok, serial_policy="increment")
-        except BaseException:
-            cls.d.cleanup()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            check_clean_exit(cls.d)
-        finally:
-            cls.d.cleanup()
+    def setup_data(cls):
+        cls.acct, cls.tok = create_account(cls.d)
+        create_zone(cls.d, "example.com", token=cls.tok, serial_policy="increment")
 
     def call(self, method, path, body=None, **kw):
         kw.setdefault("token", self.tok)

@@ -7,8 +7,8 @@ import os
 import re
 import unittest
 
-from harness import (SOURCE_DIR, Daemon, DaemonTestCase, add_record, check_clean_exit,
-                     create_account, create_zone, get_zone, snapshot)
+from harness import (SOURCE_DIR, SharedDaemonCase, add_record, create_account, create_zone,
+                     get_zone, snapshot)
 
 
 def json_routes():
@@ -19,30 +19,17 @@ def json_routes():
         r'\{"([A-Z]+)",\s*"([^"]+)",\s*\w+,\s*AUTH_\w+,\s*BODY_JSON\}', text)}
 
 
-class MembersCase(DaemonTestCase):
+class MembersCase(SharedDaemonCase):
 
     @classmethod
-    def setUpClass(cls):
-        cls.d = Daemon()
-        try:
-            cls.d.start()
-            cls.acct, cls.tok = create_account(cls.d)
-            create_zone(cls.d, "example.com", token=cls.tok, serial_policy="increment")
-            cls.rec = add_record(cls.d, "example.com", "www", "A", "192.0.2.1", token=cls.tok)
-            st, _, cls.nsset = cls.d.post("/v1/name_server_sets", {
-                "name": "mine", "name_servers": ["ns1.sec.example.net"],
-                "addresses": ["127.0.0.1"]}, token=cls.tok)
-            assert st == 201, cls.nsset
-        except BaseException:
-            cls.d.cleanup()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            check_clean_exit(cls.d)
-        finally:
-            cls.d.cleanup()
+    def setup_data(cls):
+        cls.acct, cls.tok = create_account(cls.d)
+        create_zone(cls.d, "example.com", token=cls.tok, serial_policy="increment")
+        cls.rec = add_record(cls.d, "example.com", "www", "A", "192.0.2.1", token=cls.tok)
+        st, _, cls.nsset = cls.d.post("/v1/name_server_sets", {
+            "name": "mine", "name_servers": ["ns1.sec.example.net"],
+            "addresses": ["127.0.0.1"]}, token=cls.tok)
+        assert st == 201, cls.nsset
 
     def call(self, method, path, body=None, **kw):
         kw.setdefault("token", self.tok)

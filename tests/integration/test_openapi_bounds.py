@@ -8,8 +8,7 @@ import json
 import os
 import unittest
 
-from harness import (SOURCE_DIR, Daemon, DaemonTestCase, check_clean_exit, create_account,
-                     create_zone, get_zone)
+from harness import SOURCE_DIR, SharedDaemonCase, create_account, create_zone
 
 
 def load_doc():
@@ -17,28 +16,17 @@ def load_doc():
         return json.load(f)
 
 
-class TestBounds(DaemonTestCase):
+class TestBounds(SharedDaemonCase):
+
+    # The operator's NOTIFY budget (notify-max-targets, 32 by default)
+    # above the document's list bound, so that the bound is what is tried.
+    daemon_args = ("--notify-max-targets", "1024")
 
     @classmethod
-    def setUpClass(cls):
+    def setup_data(cls):
         cls.doc = load_doc()
-        # The operator's NOTIFY budget (notify-max-targets, 32 by default)
-        # above the document's list bound, so that the bound is what is tried.
-        cls.d = Daemon(args=["--notify-max-targets", "1024"])
-        try:
-            cls.d.start()
-            cls.acct, cls.tok = create_account(cls.d)
-            create_zone(cls.d, "bounds.test", token=cls.tok, serial_policy="increment")
-        except BaseException:
-            cls.d.cleanup()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            check_clean_exit(cls.d)
-        finally:
-            cls.d.cleanup()
+        cls.acct, cls.tok = create_account(cls.d)
+        create_zone(cls.d, "bounds.test", token=cls.tok, serial_policy="increment")
 
     def schema(self, name):
         return self.doc["components"]["schemas"][name]

@@ -8,8 +8,7 @@ import os
 import re
 import unittest
 
-from harness import (SOURCE_DIR, Daemon, DaemonTestCase, add_record, check_clean_exit,
-                     create_account, create_zone, q)
+from harness import SOURCE_DIR, SharedDaemonCase, add_record, create_account, create_zone, q
 
 ROUTE_RE = re.compile(r'\{"(GET|POST|PUT|PATCH|DELETE)",\s*"([^"]+)"')
 PARAM_RE = re.compile(r"\{(\w+)\}")
@@ -48,17 +47,7 @@ def admin_routes():
         return set(ADMIN_ROUTE_RE.findall(f.read()))
 
 
-class PathCase(DaemonTestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        cls.d = Daemon()
-        try:
-            cls.d.start()
-            cls.setup_data()
-        except BaseException:
-            cls.d.cleanup()
-            raise
+class PathCase(SharedDaemonCase):
 
     @classmethod
     def setup_data(cls):
@@ -83,13 +72,6 @@ class PathCase(DaemonTestCase):
         cls.values = {"account": str(cls.acct["id"]), "token": str(cls.tok_id),
                       "zone": "victim.test", "id": str(cls.rec["id"]),
                       "set": str(cls.set_id), "key": "victim-key."}
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            check_clean_exit(cls.d)
-        finally:
-            cls.d.cleanup()
 
     def state(self):
         """Everything a misrouted request could damage."""
